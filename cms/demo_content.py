@@ -1,0 +1,406 @@
+"""Demo content drawn from the libraries' own story (shared/CONTEXT.md): Sølvberget's
+"Brukerinnsikt 2.0" event-visitor survey and Bærum's survey on digital services.
+
+Each text is (Norwegian Bokmål, English); keys are fixed so the two translations share them.
+"""
+
+from typing import Any
+
+T = tuple[str, str]
+
+
+def _opts(*options: tuple[str, T] | tuple[str, T, bool], lang: int) -> list[dict[str, Any]]:
+    out = []
+    for option in options:
+        key, label = option[0], option[1]
+        fixed = bool(option[2]) if len(option) > 2 else False  # type: ignore[misc]
+        out.append({"type": "item", "value": {"key": key, "label": label[lang], "fixed": fixed}})
+    return out
+
+
+def _cond(*rules: tuple[str, str, str], match: str = "all") -> dict[str, Any]:
+    return {
+        "match": match,
+        "rules": [
+            {"type": "item", "value": {"question": q, "operator": op, "value": v}}
+            for q, op, v in rules
+        ],
+    }
+
+
+def _q(
+    kind: str,
+    key: str,
+    label: T,
+    lang: int,
+    required: bool = True,
+    help_text: T = ("", ""),
+    show_if: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    value = {
+        "key": key,
+        "label": label[lang],
+        "help_text": help_text[lang],
+        "required": required,
+        "show_if": show_if or {"match": "all", "rules": []},
+    }
+    for name, v in extra.items():
+        value[name] = (
+            v[lang]
+            if isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, str) for x in v)
+            else v
+        )
+    return {"type": kind, "value": value}
+
+
+def _step(
+    key: str,
+    title: T,
+    lang: int,
+    questions: list[dict[str, Any]],
+    show_if: dict[str, Any] | None = None,
+    skip: list[dict[str, Any]] | None = None,
+    intro: T = ("", ""),
+) -> dict[str, Any]:
+    return {
+        "type": "step",
+        "value": {
+            "key": key,
+            "title": title[lang],
+            "intro": intro[lang],
+            "questions": questions,
+            "show_if": show_if or {"match": "all", "rules": []},
+            "skip_rules": [{"type": "item", "value": s} for s in (skip or [])],
+        },
+    }
+
+
+AGE = [
+    ("under-20", ("Under 20 år", "Under 20")),
+    ("20-29", ("20–29 år", "20–29")),
+    ("30-49", ("30–49 år", "30–49")),
+    ("50-66", ("50–66 år", "50–66")),
+    ("67-plus", ("67 år eller eldre", "67 or older")),
+]
+
+
+def solvberget_events(lang: int) -> list[dict[str, Any]]:
+    return [
+        _step(
+            "om-deg",
+            ("Om deg", "About you"),
+            lang,
+            [
+                _q(
+                    "yes_no",
+                    "lanekort",
+                    ("Har du lånekort på biblioteket?", "Do you have a library card?"),
+                    lang,
+                ),
+                _q(
+                    "dropdown",
+                    "alder",
+                    ("Hvor gammel er du?", "How old are you?"),
+                    lang,
+                    options=_opts(*AGE, lang=lang),
+                ),
+                _q(
+                    "single_choice",
+                    "livsfase",
+                    ("Hva passer best på deg nå?", "What describes you best right now?"),
+                    lang,
+                    options=_opts(
+                        ("elev", ("Elev i videregående skole", "Upper-secondary pupil")),
+                        ("student", ("Student", "Student")),
+                        ("jobb", ("I jobb", "Working")),
+                        ("annet", ("Annet", "Something else"), True),
+                        lang=lang,
+                    ),
+                ),
+            ],
+        ),
+        _step(
+            "lan",
+            ("Lån", "Borrowing"),
+            lang,
+            [
+                _q(
+                    "single_choice",
+                    "lan-per-ar",
+                    (
+                        "Hvor mange ganger lånte du noe det siste året?",
+                        "How often did you borrow something last year?",
+                    ),
+                    lang,
+                    options=_opts(
+                        ("0", ("Ingen ganger", "Never")),
+                        ("1-3", ("1–3 ganger", "1–3 times")),
+                        ("4-12", ("4–12 ganger", "4–12 times")),
+                        ("13-plus", ("Mer enn 12 ganger", "More than 12 times")),
+                        lang=lang,
+                    ),
+                ),
+                _q(
+                    "multiple_choice",
+                    "bruker",
+                    ("Hva bruker du biblioteket til?", "What do you use the library for?"),
+                    lang,
+                    required=False,
+                    help_text=("Velg alt som passer.", "Choose all that apply."),
+                    randomise=True,
+                    other=True,
+                    options=_opts(
+                        ("laane", ("Låne bøker", "Borrowing books")),
+                        ("studere", ("Studere og gjøre lekser", "Studying and homework")),
+                        ("aviser", ("Lese aviser og blader", "Reading newspapers")),
+                        ("mote", ("Møte andre", "Meeting people")),
+                        ("wifi", ("Bruke wifi", "Using the wifi")),
+                        lang=lang,
+                    ),
+                ),
+            ],
+            show_if=_cond(("lanekort", "equals", "yes")),
+        ),
+        _step(
+            "i-dag",
+            ("Dagens arrangement", "Today's event"),
+            lang,
+            [
+                _q(
+                    "single_choice",
+                    "hvorfor",
+                    ("Hva fikk deg til å komme i dag?", "What brought you here today?"),
+                    lang,
+                    other=True,
+                    options=_opts(
+                        ("forfatter", ("Forfatteren", "The author")),
+                        ("tema", ("Temaet", "The topic")),
+                        ("venner", ("Venner tok meg med", "Friends brought me")),
+                        ("tilfeldig", ("Jeg var her uansett", "I was here anyway")),
+                        lang=lang,
+                    ),
+                ),
+                _q(
+                    "likert",
+                    "fornoyd",
+                    (
+                        "Hvor fornøyd er du med arrangementet?",
+                        "How satisfied are you with the event?",
+                    ),
+                    lang,
+                    points="5",
+                    left_label=("Svært misfornøyd", "Very dissatisfied"),
+                    right_label=("Svært fornøyd", "Very satisfied"),
+                ),
+                _q(
+                    "nps",
+                    "anbefale",
+                    (
+                        "Hvor sannsynlig er det at du anbefaler bibliotekets "
+                        "arrangementer til en venn?",
+                        "How likely are you to recommend the library's events to a friend?",
+                    ),
+                    lang,
+                    left_label=("Svært lite sannsynlig", "Not at all likely"),
+                    right_label=("Svært sannsynlig", "Extremely likely"),
+                ),
+            ],
+            skip=[],
+        ),
+        _step(
+            "til-slutt",
+            ("Til slutt", "Finally"),
+            lang,
+            [
+                _q(
+                    "long_text",
+                    "kommentar",
+                    (
+                        "Du kom for «{hvorfor}». Hva kunne gjort dagen enda bedre?",
+                        "You came for “{hvorfor}”. What would have made the day even better?",
+                    ),
+                    lang,
+                    required=False,
+                    max_length=2000,
+                ),
+            ],
+            skip=[],
+        ),
+    ]
+
+
+def baerum_digital(lang: int) -> list[dict[str, Any]]:
+    services = [
+        ("takeaway", ("Takeaway-bibliotek", "Takeaway library")),
+        ("strommet", ("Strømmede arrangementer", "Streamed events")),
+        ("podkast", ("Podkastserien", "The podcast series")),
+        ("sprakkafe", ("Digital språkkafé", "Digital language café")),
+        ("ebok", ("E-bøker", "E-books")),
+        ("elydbok", ("E-lydbøker", "E-audiobooks")),
+    ]
+    return [
+        _step(
+            "tjenester",
+            ("Digitale tjenester", "Digital services"),
+            lang,
+            [
+                _q(
+                    "multiple_choice",
+                    "brukt",
+                    (
+                        "Hvilke tjenester har du brukt siden 2020?",
+                        "Which services have you used since 2020?",
+                    ),
+                    lang,
+                    required=False,
+                    help_text=("Velg alt som passer.", "Choose all that apply."),
+                    options=_opts(*services, lang=lang),
+                ),
+                _q(
+                    "number",
+                    "ebok-antall",
+                    (
+                        "Omtrent hvor mange e-bøker og e-lydbøker lånte du i fjor?",
+                        "About how many e-books and e-audiobooks did you borrow last year?",
+                    ),
+                    lang,
+                    required=False,
+                    min_value=0,
+                    max_value=500,
+                    decimals="integer",
+                ),
+            ],
+            skip=[{"when": _cond(("brukt", "not_answered", "")), "target": "end"}],
+        ),
+        _step(
+            "vurdering",
+            ("Din vurdering", "Your view"),
+            lang,
+            [
+                _q(
+                    "rating",
+                    "ebibliotek",
+                    ("Hvordan vurderer du e-biblioteket?", "How do you rate the e-library?"),
+                    lang,
+                    left_label=("Dårlig", "Poor"),
+                    right_label=("Utmerket", "Excellent"),
+                ),
+                _q(
+                    "matrix",
+                    "enighet",
+                    ("Hvor enig er du?", "How much do you agree?"),
+                    lang,
+                    rows=_opts(
+                        (
+                            "hjem",
+                            ("Biblioteket kommer hjem til meg", "The library comes home to me"),
+                        ),
+                        ("reise", ("Jeg reiser mindre for å låne", "I travel less to borrow")),
+                        lang=lang,
+                    ),
+                    columns=_opts(
+                        ("uenig", ("Uenig", "Disagree")),
+                        ("noytral", ("Verken eller", "Neither")),
+                        ("enig", ("Enig", "Agree")),
+                        lang=lang,
+                    ),
+                ),
+                _q(
+                    "ranking",
+                    "viktigst",
+                    (
+                        "Ranger tjenestene etter hvor viktige de er for deg",
+                        "Rank the services by how important they are to you",
+                    ),
+                    lang,
+                    required=False,
+                    options=_opts(*services[:4], lang=lang),
+                ),
+                _q(
+                    "consent",
+                    "samtykke",
+                    (
+                        "Jeg forstår at svarene lagres uten navn.",
+                        "I understand that the answers are stored without my name.",
+                    ),
+                    lang,
+                ),
+            ],
+        ),
+    ]
+
+
+SITES = [
+    {
+        "slug": "solvberget",
+        "hostname": "localhost",
+        "default": True,
+        "name": ("Sølvberget", "Sølvberget"),
+        "library_name": "Sølvberget – Stavanger bibliotek og kulturhus",
+        "intro": (
+            "<p>Hjelp oss å lage et bedre bibliotek. Svarene er anonyme.</p>",
+            "<p>Help us make a better library. Your answers are anonymous.</p>",
+        ),
+        "group": "Sølvberget researchers",
+        "researcher": "forsker.stavanger",
+        "survey": {
+            "slug": ("brukerinnsikt-arrangementer", "user-insight-events"),
+            "title": ("Brukerinnsikt 2.0: arrangementer", "User insight 2.0: events"),
+            "intro": (
+                "<p>Tar to minutter. Vi lagrer ikke hvem du er.</p>",
+                "<p>Takes two minutes. We do not store who you are.</p>",
+            ),
+            "body": solvberget_events,
+            "channels": [
+                ("qr", "Bokbad 12. mars", ""),
+                ("embed", "SK-Public wifi", "https://wifi.stavanger.kommune.no"),
+                ("link", "Nyhetsbrev", ""),
+            ],
+            "responses": 320,
+        },
+    },
+    {
+        "slug": "baerum",
+        "hostname": "baerum.localhost",
+        "default": False,
+        "name": ("Bærum bibliotek", "Bærum Library"),
+        "library_name": "Bærum bibliotek",
+        "intro": (
+            "<p>Biblioteket kommer hjem til deg. Fortell oss hvordan det fungerer.</p>",
+            "<p>The library comes home to you. Tell us how it works.</p>",
+        ),
+        "group": "Bærum researchers",
+        "researcher": "forsker.baerum",
+        "survey": {
+            "slug": ("digitale-tjenester", "digital-services"),
+            "title": ("Bibliotekets digitale tjenester", "The library's digital services"),
+            "intro": (
+                "<p>Om takeaway, strømming, podkast, språkkafé og e-bøker.</p>",
+                "<p>About takeaway, streaming, podcast, language café and e-books.</p>",
+            ),
+            "body": baerum_digital,
+            "channels": [("link", "Nettsiden", "")],
+            "responses": 180,
+        },
+    },
+]
+
+ACCESSIBILITY = (
+    "Tilgjengelighetserklæring",
+    "Accessibility statement",
+    "<p>Vi følger kravene til universell utforming (WCAG 2.1 AA). Alle skjemaer fungerer uten "
+    "JavaScript, med tastatur og med skjermleser. Fant du en feil? Skriv til oss, så retter vi "
+    "den.</p>",
+    "<p>We follow the universal-design requirements (WCAG 2.1 AA). Every form works without "
+    "JavaScript, with a keyboard and with a screen reader. Found a problem? Write to us and we "
+    "will fix it.</p>",
+)
+PRIVACY = (
+    "Personvern",
+    "Privacy",
+    "<p>Spørreundersøkelsene er anonyme: vi lagrer ikke IP-adresse, nettleser eller "
+    "tidspunkt, bare datoen. Resultater vises aldri for grupper på færre enn fem personer.</p>",
+    "<p>The surveys are anonymous: we do not store IP address, browser or time, only the "
+    "date. Results are never shown for groups of fewer than five people.</p>",
+)

@@ -1,0 +1,194 @@
+"""Load realistic demo content: two libraries (Wagtail sites) with researchers, pages in
+Norwegian Bokmål and English, surveys with channels, and synthetic answers. Idempotent."""
+
+import json
+import random
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import GroupPagePermission, Locale, Page, Site
+
+from cms import demo_content as demo
+from cms.models import HomePage, LibrarySettings, StandardPage
+from surveys.models import Channel, Response, SurveyPage
+from surveys.selectors import survey_live_version
+from surveys.synthetic import synthetic_answers
+
+CREDENTIALS = settings.DATA_DIR / "demo-credentials.json"
+
+
+def _credentials() -> dict[str, str]:
+    if CREDENTIALS.exists():
+        return json.loads(CREDENTIALS.read_text())
+    data = {"password": secrets.token_urlsafe(9)}
+    CREDENTIALS.write_text(json.dumps(data))
+    CREDENTIALS.chmod(0o600)
+    return data
+
+
+def _publish(page: Page) -> None:
+    page.save_revision().publish()
+
+
+def _translate(page: Page, locale: Locale, **fields: Any) -> Page:
+    translated = page.get_translation_or_none(locale)
+    if translated is None:
+        translated = page.copy_for_translation(locale, copy_parents=False)
+    translated = translated.specific
+    for name, value in fields.items():
+        setattr(translated, name, value)
+    _publish(translated)
+    return translated
+
+
+class Command(BaseCommand):
+    help = "Load demo libraries, pages, surveys and synthetic answers (safe to run again)."
+
+    def handle(self, *args, **options):
+        nb, _ = Locale.objects.get_or_create(language_code="nb")
+        en, _ = Locale.objects.get_or_create(language_code="en")
+        credentials = _credentials()
+        with transaction.atomic():
+            self._users(credentials["password"])
+            root = Page.get_first_root_node()
+            # Wagtail's stock welcome page is replaced by the libraries' home pages.
+            for page in root.get_children().exclude(content_type__model="homepage"):
+                Site.objects.filter(root_page=page).delete()
+                page.delete()
+            for spec in demo.SITES:
+                self._site(spec, root, nb, en)
+        for spec in demo.SITES:
+            self._responses(spec)
+        self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
+
+    def _users(self, password: str) -> None:
+        User = get_user_model()
+        admin, _ = User.objects.get_or_create(
+            username="admin", defaults={"email": "admin@example.org", "is_staff": True}
+        )
+        admin.is_superuser = admin.is_staff = True
+        admin.set_password(password)
+        admin.save()
+
+    def _group(self, name: str, homes: list[Page]) -> Group:
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+        for codename in ("add_page", "change_page", "publish_page"):
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            for home in homes:
+                GroupPagePermission.objects.get_or_create(
+                    group=group, page=home, permission=permission
+                )
+        return group
+
+    def _site(self, spec: dict[str, Any], root: Page, nb: Locale, en: Locale) -> None:
+        home = HomePage.objects.filter(slug=spec["slug"], locale=nb).first()
+        if home is None:
+            home = HomePage(
+                title=spec["name"][0], slug=spec["slug"], intro=spec["intro"][0], locale=nb
+            )
+            root.add_child(instance=home)
+            _publish(home)
+        home_en = _translate(home, en, title=spec["name"][1], intro=spec["intro"][1])
+        site, _ = Site.objects.update_or_create(
+            hostname=spec["hostname"],
+            port=80,
+            defaults={
+                "root_page": home,
+                "site_name": spec["name"][0],
+                "is_default_site": spec["default"],
+            },
+        )
+
+        pages = {}
+        for key, (title_nb, title_en, body_nb, body_en) in (
+            ("accessibility", demo.ACCESSIBILITY),
+            ("privacy", demo.PRIVACY),
+        ):
+            slug = "tilgjengelighet" if key == "accessibility" else "personvern"
+            page = StandardPage.objects.child_of(home).filter(slug=slug).first()
+            if page is None:
+                page = StandardPage(title=title_nb, slug=slug, body=body_nb)
+                home.add_child(instance=page)
+                _publish(page)
+            _translate(
+                page,
+                en,
+                title=title_en,
+                body=body_en,
+                slug="accessibility" if key == "accessibility" else "privacy",
+            )
+            pages[key] = page
+
+        library = LibrarySettings.for_site(site)
+        library.library_name = spec["library_name"]
+        library.accessibility_page = pages["accessibility"]
+        library.privacy_page = pages["privacy"]
+        library.save()
+
+        self._group(spec["group"], [home, home_en])
+        User = get_user_model()
+        researcher, _ = User.objects.get_or_create(username=spec["researcher"])
+        researcher.set_password(_credentials()["password"])
+        researcher.save()
+        researcher.groups.add(Group.objects.get(name=spec["group"]))
+
+        s = spec["survey"]
+        survey = SurveyPage.objects.child_of(home).filter(slug=s["slug"][0]).first()
+        if survey is None:
+            survey = SurveyPage(
+                title=s["title"][0],
+                slug=s["slug"][0],
+                intro=s["intro"][0],
+                body=s["body"](0),
+                thank_you_text="<p>Tusen takk! Svarene hjelper oss å lage et bedre bibliotek.</p>",
+                closed_text="<p>Undersøkelsen er avsluttet.</p>",
+            )
+            home.add_child(instance=survey)
+            for kind, name, origins in s["channels"]:
+                survey.channels.add(Channel(kind=kind, name=name, allowed_origins=origins))
+            _publish(survey)
+        _translate(
+            survey,
+            en,
+            title=s["title"][1],
+            slug=s["slug"][1],
+            intro=s["intro"][1],
+            body=s["body"](1),
+            thank_you_text="<p>Thank you! Your answers help us make a better library.</p>",
+            closed_text="<p>The survey has closed.</p>",
+        )
+
+    def _responses(self, spec: dict[str, Any]) -> None:
+        s = spec["survey"]
+        survey = SurveyPage.objects.get(slug=s["slug"][0], locale__language_code="nb")
+        version = survey_live_version(survey)
+        if version is None or Response.objects.filter(survey=survey).exists():
+            return
+        rng = random.Random(spec["slug"])
+        channels = [None, *survey.channels.all()]
+        today = timezone.localdate()
+        rows = []
+        for _i in range(s["responses"]):
+            channel = rng.choice(channels)
+            rows.append(
+                Response(
+                    survey=survey,
+                    version=version,
+                    channel=channel,
+                    channel_kind=channel.kind if channel else Channel.Kind.LINK,
+                    language=rng.choice(["nb", "nb", "nb", "en"]),
+                    answers=synthetic_answers(version.schema, rng),
+                    submitted_on=today - timezone.timedelta(days=rng.randint(0, 60)),
+                )
+            )
+        rng.shuffle(rows)
+        Response.objects.bulk_create(rows)

@@ -1,0 +1,18 @@
+"""Production overlay: strict security defaults; everything else comes from the environment."""
+
+import os
+
+os.environ.setdefault("INNSIKT_ENV", "production")
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SAMESITE = "None"
+CSRF_COOKIE_SAMESITE = "None"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True

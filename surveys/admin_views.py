@@ -1,0 +1,180 @@
+"""Results in the Wagtail admin: summary, responses, detail, bulk delete, CSV, posters.
+
+Access goes through surveys.selectors.survey_get_for_user (edit permission on the page),
+so a researcher sees only their own library's surveys.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Site
+
+from cms.models import LibrarySettings
+
+from .exports import csv_rows, merged_questions
+from .models import Channel, Response, SurveyPage, SurveyVersion
+from .posters import poster_pdf, poster_svg
+from .presentation import answer_text
+from .selectors import survey_get_for_user, survey_responses, survey_summary, surveys_for_user
+from .services import responses_delete
+
+
+def _library_name(page: SurveyPage) -> str:
+    site = page.get_site() or Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return ""
+    return LibrarySettings.for_site(site).library_name or site.site_name
+
+
+def _public_url(page: SurveyPage, channel: Channel) -> str:
+    site = page.get_site()
+    root = site.root_url if site else ""
+    return f"{root}{reverse('survey_channel', args=[channel.code])}"
+
+
+def index(request):
+    return render(request, "surveys/admin/index.html", {"surveys": surveys_for_user(request.user)})
+
+
+def results(request, page_id: int):
+    page = survey_get_for_user(request.user, page_id)
+    responses = (
+        survey_responses(page).select_related("channel", "version").order_by("-submitted_on", "pk")
+    )
+    paginator = Paginator(responses, 50)
+    listing = paginator.get_page(request.GET.get("p"))
+    channels = [
+        {**row, "url": _public_url(page, row["channel"]) if row["channel"] else page.full_url}
+        for row in survey_summary(page)["channels"]
+    ]
+    return render(
+        request,
+        "surveys/admin/results.html",
+        {
+            "page": page,
+            "summary": survey_summary(page),
+            "channels": channels,
+            "listing": listing,
+        },
+    )
+
+
+def response_detail(request, page_id: int, response_id: UUID):
+    page = survey_get_for_user(request.user, page_id)
+    response = (
+        survey_responses(page).select_related("version", "channel").filter(pk=response_id).first()
+    )
+    if response is None:
+        raise Http404
+    rows = []
+    for step in response.version.schema["steps"]:
+        for q in step["questions"]:
+            if q["type"] in ("heading", "info"):
+                continue
+            rows.append(
+                {
+                    "key": q["key"],
+                    "label": q["label"],
+                    "answer": answer_text(
+                        q,
+                        response.answers.get(q["key"]),
+                        str(response.answers.get(f"{q['key']}.other", "")),
+                    ),
+                }
+            )
+    return render(
+        request,
+        "surveys/admin/response.html",
+        {"page": page, "response": response, "rows": rows},
+    )
+
+
+@require_http_methods(["POST"])
+def responses_bulk_delete(request, page_id: int):
+    page = survey_get_for_user(request.user, page_id)
+    ids = []
+    for raw in request.POST.getlist("response"):
+        try:
+            ids.append(UUID(raw))
+        except ValueError:
+            continue
+    if not ids:
+        messages.warning(request, _("Choose the answers to delete first."))
+        return redirect("surveys_results", page_id=page.pk)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "surveys/admin/confirm_delete.html", {"page": page, "ids": ids})
+    deleted = responses_delete(page=page, response_ids=ids)
+    messages.success(request, _("%(n)d answers deleted.") % {"n": deleted})
+    return redirect("surveys_results", page_id=page.pk)
+
+
+@dataclass
+class _Row:
+    id: UUID
+    submitted_on: Any
+    channel_name: str
+    language: str
+    version_number: int
+    answers: dict[str, Any]
+
+
+def export_csv(request, page_id: int):
+    page = survey_get_for_user(request.user, page_id)
+    versions = SurveyVersion.objects.filter(page__translation_key=page.translation_key).order_by(
+        "-created_at"
+    )
+    questions = merged_questions(v.schema for v in versions)
+    responses = (
+        survey_responses(page)
+        .order_by("submitted_on", "pk")
+        .values_list(
+            "pk", "submitted_on", "channel__name", "language", "version__number", "answers"
+        )
+        .iterator(chunk_size=1000)
+    )
+    rows = (_Row(r[0], r[1], r[2] or _("Survey address"), r[3], r[4], r[5]) for r in responses)
+    labels = request.GET.get("labels") == "1"
+    stream = StreamingHttpResponse(
+        csv_rows(questions, rows, labels=labels), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{page.slug}-{'tekst' if labels else 'koder'}.csv"
+    stream["Content-Disposition"] = f'attachment; filename="{name}"'
+    return stream
+
+
+def channel_poster(request, channel_id: int, fmt: str):
+    channel = Channel.objects.select_related("survey").filter(pk=channel_id).first()
+    if channel is None:
+        raise Http404
+    page = survey_get_for_user(request.user, channel.survey_id)
+    kwargs = {
+        "library": _library_name(page),
+        "title": page.title,
+        "event": channel.name,
+        "url": _public_url(page, channel),
+    }
+    if fmt == "pdf":
+        response = HttpResponse(poster_pdf(**kwargs), content_type="application/pdf")
+    else:
+        response = HttpResponse(poster_svg(**kwargs), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="plakat-{channel.code}.{fmt}"'
+    return response
+
+
+__all__ = [
+    "Response",
+    "channel_poster",
+    "export_csv",
+    "index",
+    "response_detail",
+    "responses_bulk_delete",
+    "results",
+]

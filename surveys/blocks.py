@@ -1,0 +1,311 @@
+"""Question blocks for SurveyPage.body: steps (pages) holding questions.
+
+Every question, option, matrix row and step carries a stable ``key`` (KeyBlock): empty when an
+editor adds the block, filled in when the page is saved (surveys.keys), then shown read-only
+and never recomputed, so renaming a label never moves answers to another column.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+OPERATORS = [
+    ("equals", _("equals")),
+    ("not_equals", _("does not equal")),
+    ("any_of", _("is any of (comma-separated)")),
+    ("gt", _("is greater than")),
+    ("lt", _("is less than")),
+    ("answered", _("is answered")),
+    ("not_answered", _("is not answered")),
+]
+
+
+class KeyBlock(blocks.FieldBlock):
+    """A read-only, generated identifier. Editors see it (to write conditions) but cannot
+    change it; surveys.keys fills it in on save."""
+
+    def __init__(self, **kwargs):
+        self.field = forms.CharField(
+            required=False,
+            max_length=80,
+            widget=forms.TextInput(attrs={"readonly": "readonly"}),
+        )
+        kwargs.setdefault("label", _("Key"))
+        kwargs.setdefault(
+            "help_text", _("Made when saved. Used in conditions, piping and exports.")
+        )
+        super().__init__(**kwargs)
+
+
+class RuleBlock(blocks.StructBlock):
+    question = blocks.CharBlock(
+        label=_("Question key"),
+        max_length=80,
+        help_text=_("The key of a question on an earlier page."),
+    )
+    operator = blocks.ChoiceBlock(choices=OPERATORS, default="equals", label=_("Operator"))
+    value = blocks.CharBlock(
+        required=False,
+        max_length=400,
+        label=_("Value"),
+        help_text=_("An option key, a number, or several option keys separated by commas."),
+    )
+
+
+class ConditionBlock(blocks.StructBlock):
+    match = blocks.ChoiceBlock(
+        choices=[("all", _("All rules hold")), ("any", _("Any rule holds"))],
+        default="all",
+        label=_("Combine"),
+    )
+    rules = blocks.ListBlock(RuleBlock(), default=[], label=_("Rules"))
+
+    class Meta:
+        form_classname = "innsikt-condition"
+        collapsed = True
+
+
+class OptionBlock(blocks.StructBlock):
+    label = blocks.CharBlock(max_length=300, label=_("Label"))
+    key = KeyBlock()
+    fixed = blocks.BooleanBlock(
+        required=False,
+        label=_("Keep in place"),
+        help_text=_("Stays where it is when options are shuffled (e.g. “Don't know”)."),
+    )
+
+
+class QuestionBlock(blocks.StructBlock):
+    """Fields every question shares."""
+
+    label = blocks.CharBlock(
+        max_length=500,
+        label=_("Question"),
+        help_text=_("Insert an earlier answer with {question-key}."),
+    )
+    key = KeyBlock()
+    help_text = blocks.CharBlock(required=False, max_length=500, label=_("Hint"))
+    required = blocks.BooleanBlock(required=False, default=True, label=_("Required"))
+    show_if = ConditionBlock(
+        required=False,
+        label=_("Show only if"),
+        help_text=_("Leave without rules to always show the question."),
+    )
+
+    class Meta:
+        icon = "form"
+
+
+class TextQuestionBlock(QuestionBlock):
+    min_length = blocks.IntegerBlock(required=False, min_value=0, label=_("Minimum length"))
+    max_length = blocks.IntegerBlock(
+        required=False, min_value=1, max_value=5000, label=_("Maximum length")
+    )
+    pattern = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        label=_("Pattern (regular expression)"),
+        help_text=_("The whole answer must match, e.g. [0-9]{4} for a postcode."),
+    )
+    pattern_message = blocks.CharBlock(
+        required=False, max_length=200, label=_("Message when the pattern does not match")
+    )
+
+
+class ShortTextBlock(TextQuestionBlock):
+    class Meta:
+        label = _("Short text")
+        icon = "pilcrow"
+
+
+class LongTextBlock(TextQuestionBlock):
+    class Meta:
+        label = _("Long text")
+        icon = "doc-full"
+
+
+class NumberBlock(QuestionBlock):
+    min_value = blocks.DecimalBlock(required=False, label=_("Smallest allowed"))
+    max_value = blocks.DecimalBlock(required=False, label=_("Largest allowed"))
+    decimals = blocks.ChoiceBlock(
+        choices=[("integer", _("Whole numbers")), ("decimal", _("Decimals allowed"))],
+        default="integer",
+        label=_("Kind of number"),
+    )
+
+    class Meta:
+        label = _("Number")
+        icon = "plus-inverse"
+
+
+class EmailQuestionBlock(QuestionBlock):
+    class Meta:
+        label = _("E-mail address")
+        icon = "mail"
+
+
+class DateQuestionBlock(QuestionBlock):
+    class Meta:
+        label = _("Date")
+        icon = "date"
+
+
+class ChoiceQuestionBlock(QuestionBlock):
+    options = blocks.ListBlock(OptionBlock(), min_num=1, label=_("Options"))
+    randomise = blocks.BooleanBlock(required=False, label=_("Shuffle options for each respondent"))
+
+
+class SingleChoiceBlock(ChoiceQuestionBlock):
+    other = blocks.BooleanBlock(required=False, label=_("Add “Other, please specify”"))
+
+    class Meta:
+        label = _("Single choice")
+        icon = "radio-full"
+
+
+class MultipleChoiceBlock(ChoiceQuestionBlock):
+    other = blocks.BooleanBlock(required=False, label=_("Add “Other, please specify”"))
+    min_selections = blocks.IntegerBlock(required=False, min_value=1, label=_("Choose at least"))
+    max_selections = blocks.IntegerBlock(required=False, min_value=1, label=_("Choose at most"))
+
+    class Meta:
+        label = _("Multiple choice")
+        icon = "tick-inverse"
+
+
+class DropdownBlock(ChoiceQuestionBlock):
+    class Meta:
+        label = _("Dropdown")
+        icon = "arrow-down-big"
+
+
+class YesNoBlock(QuestionBlock):
+    class Meta:
+        label = _("Yes/no")
+        icon = "help"
+
+
+class LikertBlock(QuestionBlock):
+    points = blocks.ChoiceBlock(
+        choices=[("5", _("5 points")), ("7", _("7 points"))], default="5", label=_("Points")
+    )
+    left_label = blocks.CharBlock(max_length=100, label=_("Label of the lowest point"))
+    right_label = blocks.CharBlock(max_length=100, label=_("Label of the highest point"))
+
+    class Meta:
+        label = _("Likert scale")
+        icon = "order"
+
+
+class MatrixBlock(QuestionBlock):
+    rows = blocks.ListBlock(OptionBlock(), min_num=1, label=_("Rows (statements)"))
+    columns = blocks.ListBlock(OptionBlock(), min_num=2, label=_("Scale (columns)"))
+
+    class Meta:
+        label = _("Matrix")
+        icon = "table"
+
+
+class NpsBlock(QuestionBlock):
+    left_label = blocks.CharBlock(
+        max_length=100, default="Not at all likely", label=_("Label of 0")
+    )
+    right_label = blocks.CharBlock(
+        max_length=100, default="Extremely likely", label=_("Label of 10")
+    )
+
+    class Meta:
+        label = _("Net Promoter Score (0–10)")
+        icon = "pick"
+
+
+class RatingBlock(QuestionBlock):
+    left_label = blocks.CharBlock(required=False, max_length=100, label=_("Label of 1"))
+    right_label = blocks.CharBlock(required=False, max_length=100, label=_("Label of 5"))
+
+    class Meta:
+        label = _("Rating (1–5)")
+        icon = "pick"
+
+
+class RankingBlock(ChoiceQuestionBlock):
+    class Meta:
+        label = _("Ranking")
+        icon = "list-ol"
+
+
+class ConsentBlock(QuestionBlock):
+    """A statement the respondent must tick; ``required`` is always enforced."""
+
+    class Meta:
+        label = _("Consent / statement")
+        icon = "lock"
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=200, label=_("Heading"))
+    key = KeyBlock()
+    show_if = ConditionBlock(required=False, label=_("Show only if"))
+
+    class Meta:
+        label = _("Heading (display only)")
+        icon = "title"
+
+
+class InfoTextBlock(blocks.StructBlock):
+    text = blocks.RichTextBlock(features=["bold", "italic", "link", "ul", "ol"], label=_("Text"))
+    key = KeyBlock()
+    show_if = ConditionBlock(required=False, label=_("Show only if"))
+
+    class Meta:
+        label = _("Text (display only)")
+        icon = "doc-full"
+
+
+QUESTION_BLOCKS = [
+    ("short_text", ShortTextBlock()),
+    ("long_text", LongTextBlock()),
+    ("number", NumberBlock()),
+    ("email", EmailQuestionBlock()),
+    ("date", DateQuestionBlock()),
+    ("single_choice", SingleChoiceBlock()),
+    ("multiple_choice", MultipleChoiceBlock()),
+    ("dropdown", DropdownBlock()),
+    ("yes_no", YesNoBlock()),
+    ("likert", LikertBlock()),
+    ("matrix", MatrixBlock()),
+    ("nps", NpsBlock()),
+    ("rating", RatingBlock()),
+    ("ranking", RankingBlock()),
+    ("consent", ConsentBlock()),
+    ("heading", HeadingBlock()),
+    ("info", InfoTextBlock()),
+]
+
+
+class SkipRuleBlock(blocks.StructBlock):
+    when = ConditionBlock(label=_("When"))
+    target = blocks.CharBlock(
+        max_length=80,
+        label=_("Go to"),
+        help_text=_("The key of a later page, or “end” to finish the survey."),
+    )
+
+
+class StepBlock(blocks.StructBlock):
+    """One page of the questionnaire."""
+
+    title = blocks.CharBlock(required=False, max_length=200, label=_("Page heading"))
+    key = KeyBlock()
+    intro = blocks.RichTextBlock(
+        required=False, features=["bold", "italic", "link"], label=_("Introduction")
+    )
+    questions = blocks.StreamBlock(QUESTION_BLOCKS, label=_("Questions"))
+    show_if = ConditionBlock(required=False, label=_("Show this page only if"))
+    skip_rules = blocks.ListBlock(
+        SkipRuleBlock(), default=[], label=_("After this page, skip ahead when…")
+    )
+
+    class Meta:
+        label = _("Page")
+        icon = "doc-empty"

@@ -1,0 +1,404 @@
+"""Build the Django form of one survey step from the frozen schema (DESIGN.md C3).
+
+One ``create_<type>_field`` per question type, like Wagtail's FormBuilder. Django forms do
+the validation; the templates render the fields from :meth:`StepForm.view` (plain dicts), which
+is much cheaper than rendering Django widgets and lets every input carry its hint and error.
+"""
+
+import contextlib
+import random
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+
+from .logic import pipe
+
+OTHER = "other"
+
+
+def field_id(name: str) -> str:
+    return "f-" + name.replace(".", "--")
+
+
+def ordered_options(q: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    """Options in display order: shuffled per respondent when asked, fixed ones stay put."""
+    options = list(q.get("options") or [])
+    if not q.get("randomise"):
+        return options
+    movable = [i for i, o in enumerate(options) if not o.get("fixed")]
+    shuffled = [options[i] for i in movable]
+    random.Random(f"{seed}:{q['key']}").shuffle(shuffled)
+    for i, option in zip(movable, shuffled, strict=True):
+        options[i] = option
+    return options
+
+
+class StepForm(forms.Form):
+    def __init__(
+        self,
+        *args: Any,
+        questions: list[dict[str, Any]],
+        pipes: dict[str, str],
+        seed: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.pipes = pipes
+        self.seed = seed
+        self.options: dict[str, list[dict[str, Any]]] = {}
+        for q in questions:
+            creator = getattr(self, f"create_{q['type']}_field", None)
+            if creator is not None:
+                creator(q)
+            if q.get("other"):
+                self.fields[f"{q['key']}.other"] = forms.CharField(
+                    required=False,
+                    max_length=500,
+                    error_messages={
+                        "max_length": _("Keep “Other” under 500 characters."),
+                    },
+                )
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _label(self, q: dict[str, Any]) -> str:
+        return pipe(q.get("label", ""), self.pipes)
+
+    def _messages(self, q: dict[str, Any], choose: bool = False) -> dict[str, str]:
+        label = self._label(q)
+        if choose:
+            required = _("Choose an answer to “%(label)s”.") % {"label": label}
+        else:
+            required = _("Enter an answer to “%(label)s”.") % {"label": label}
+        return {
+            "required": required,
+            "invalid_choice": _("Choose one of the answers given for “%(label)s”.")
+            % {"label": label},
+            "invalid": _("Check the answer to “%(label)s”.") % {"label": label},
+        }
+
+    def _choices(self, q: dict[str, Any]) -> list[tuple[str, str]]:
+        options = ordered_options(q, self.seed)
+        if q["type"] == "yes_no":
+            labels = {"yes": _("Yes"), "no": _("No")}
+            options = [{**o, "label": labels[o["key"]]} for o in options]
+        if q.get("other"):
+            options = [*options, {"key": OTHER, "label": _("Other, please specify"), "fixed": True}]
+        self.options[q["key"]] = options
+        return [(o["key"], o["label"]) for o in options]
+
+    def _text_field(self, q: dict[str, Any], **extra: Any) -> forms.CharField:
+        label = self._label(q)
+        validators = []
+        if q.get("pattern"):
+            message = q.get("pattern_message") or _("Check the format of “%(label)s”.") % {
+                "label": label
+            }
+            # An editor's broken pattern must not break the respondent's page.
+            with contextlib.suppress(re.error):
+                validators.append(RegexValidator(re.compile(rf"^(?:{q['pattern']})$"), message))
+        field = forms.CharField(
+            required=q["required"],
+            max_length=q.get("max_length"),
+            min_length=q.get("min_length"),
+            validators=validators,
+            error_messages={
+                **self._messages(q),
+                "max_length": _("“%(label)s” must be %(n)d characters or fewer.")
+                % {"label": label, "n": q.get("max_length") or 0},
+                "min_length": _("“%(label)s” must be at least %(n)d characters.")
+                % {"label": label, "n": q.get("min_length") or 0},
+            },
+            **extra,
+        )
+        return field
+
+    # ---- one creator per question type ---------------------------------------------------
+    def create_short_text_field(self, q: dict[str, Any]) -> None:
+        self.fields[q["key"]] = self._text_field(q)
+
+    def create_long_text_field(self, q: dict[str, Any]) -> None:
+        self.fields[q["key"]] = self._text_field(q)
+
+    def create_email_field(self, q: dict[str, Any]) -> None:
+        messages = self._messages(q)
+        messages["invalid"] = _(
+            "Enter an e-mail address in the right format, like name@example.no."
+        )
+        self.fields[q["key"]] = forms.EmailField(
+            required=q["required"], max_length=254, error_messages=messages
+        )
+
+    def create_number_field(self, q: dict[str, Any]) -> None:
+        label = self._label(q)
+        lo, hi = q.get("min"), q.get("max")
+        if lo is not None and hi is not None:
+            range_msg = _("Enter a number from %(min)s to %(max)s for “%(label)s”.")
+        elif lo is not None:
+            range_msg = _("Enter a number of at least %(min)s for “%(label)s”.")
+        else:
+            range_msg = _("Enter a number of at most %(max)s for “%(label)s”.")
+        range_msg = range_msg % {"min": _fmt(lo), "max": _fmt(hi), "label": label}
+        messages = {
+            **self._messages(q),
+            "min_value": range_msg,
+            "max_value": range_msg,
+            "max_digits": _("Enter a smaller number for “%(label)s”.") % {"label": label},
+            "max_decimal_places": _("Use at most 4 decimals for “%(label)s”.") % {"label": label},
+            "max_whole_digits": _("Enter a smaller number for “%(label)s”.") % {"label": label},
+        }
+        common: dict[str, Any] = {
+            "required": q["required"],
+            "min_value": Decimal(str(lo)) if lo is not None else None,
+            "max_value": Decimal(str(hi)) if hi is not None else None,
+            "error_messages": messages,
+            "localize": True,
+        }
+        if q.get("decimals") == "decimal":
+            messages["invalid"] = _("Enter a number for “%(label)s”, like 2,5.") % {"label": label}
+            self.fields[q["key"]] = forms.DecimalField(max_digits=15, decimal_places=4, **common)
+        else:
+            messages["invalid"] = _("Enter a whole number for “%(label)s”.") % {"label": label}
+            self.fields[q["key"]] = forms.DecimalField(max_digits=15, decimal_places=0, **common)
+
+    def create_date_field(self, q: dict[str, Any]) -> None:
+        messages = self._messages(q)
+        messages["invalid"] = _("Enter a real date for “%(label)s”, like 24.12.2026.") % {
+            "label": self._label(q)
+        }
+        self.fields[q["key"]] = forms.DateField(
+            required=q["required"],
+            input_formats=["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"],
+            error_messages=messages,
+        )
+
+    def _choice(self, q: dict[str, Any]) -> None:
+        self.fields[q["key"]] = forms.ChoiceField(
+            required=q["required"],
+            choices=self._choices(q),
+            error_messages=self._messages(q, choose=True),
+        )
+
+    create_single_choice_field = _choice
+    create_dropdown_field = _choice
+    create_yes_no_field = _choice
+    create_likert_field = _choice
+    create_nps_field = _choice
+    create_rating_field = _choice
+
+    def create_multiple_choice_field(self, q: dict[str, Any]) -> None:
+        self.fields[q["key"]] = forms.MultipleChoiceField(
+            required=q["required"],
+            choices=self._choices(q),
+            error_messages=self._messages(q, choose=True),
+        )
+
+    def create_matrix_field(self, q: dict[str, Any]) -> None:
+        columns = [(c["key"], c["label"]) for c in q["columns"]]
+        for row in q["rows"]:
+            label = f"{self._label(q)}: {row['label']}"
+            self.fields[f"{q['key']}.{row['key']}"] = forms.ChoiceField(
+                required=q["required"],
+                choices=columns,
+                error_messages={
+                    "required": _("Choose an answer for “%(label)s”.") % {"label": label},
+                    "invalid_choice": _("Choose one of the answers given for “%(label)s”.")
+                    % {"label": label},
+                },
+            )
+
+    def create_ranking_field(self, q: dict[str, Any]) -> None:
+        self._choices(q)
+        ranks = [(str(n), str(n)) for n in range(1, len(q["options"]) + 1)]
+        for option in self.options[q["key"]]:
+            label = f"{self._label(q)}: {option['label']}"
+            self.fields[f"{q['key']}.{option['key']}"] = forms.ChoiceField(
+                required=q["required"],
+                choices=[("", "–"), *ranks],
+                error_messages={
+                    "required": _("Give “%(label)s” a place.") % {"label": label},
+                    "invalid_choice": _("Choose a place from the list for “%(label)s”.")
+                    % {"label": label},
+                },
+            )
+
+    def create_consent_field(self, q: dict[str, Any]) -> None:
+        self.fields[q["key"]] = forms.BooleanField(
+            required=True,
+            error_messages={
+                "required": _("Tick the box to confirm: “%(label)s”.") % {"label": self._label(q)}
+            },
+        )
+
+    # ---- cross-field rules -------------------------------------------------------------
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for q in self.questions:
+            key, label = q["key"], self._label(q)
+            value = data.get(key)
+            if q.get("other"):
+                chosen = OTHER in value if isinstance(value, list) else value == OTHER
+                if chosen and not (data.get(f"{key}.other") or "").strip():
+                    self.add_error(
+                        key, _("Say what “Other” is for “%(label)s”.") % {"label": label}
+                    )
+            if q["type"] == "multiple_choice" and value:
+                lo, hi = q.get("min_selections"), q.get("max_selections")
+                if lo and len(value) < lo:
+                    self.add_error(
+                        key,
+                        _("Choose at least %(n)d answers to “%(label)s”.")
+                        % {"n": lo, "label": label},
+                    )
+                if hi and len(value) > hi:
+                    self.add_error(
+                        key,
+                        _("Choose at most %(n)d answers to “%(label)s”.")
+                        % {"n": hi, "label": label},
+                    )
+            if q["type"] == "ranking":
+                names = [f"{key}.{o['key']}" for o in q["options"]]
+                given = [data.get(n) for n in names if data.get(n)]
+                if given and len(given) != len(names):
+                    self.add_error(
+                        names[0], _("Give every item in “%(label)s” a place.") % {"label": label}
+                    )
+                elif len(set(given)) != len(given):
+                    self.add_error(
+                        names[0],
+                        _("Give each item in “%(label)s” a different place.") % {"label": label},
+                    )
+        return data
+
+    # ---- output ------------------------------------------------------------------------
+    def answers(self) -> dict[str, Any]:
+        """The cleaned answers of this step as JSON values, keyed by question key."""
+        data, result = self.cleaned_data, {}
+        for q in self.questions:
+            key, kind = q["key"], q["type"]
+            if kind == "matrix":
+                rows = {r["key"]: data.get(f"{key}.{r['key']}") for r in q["rows"]}
+                rows = {k: v for k, v in rows.items() if v}
+                if rows:
+                    result[key] = rows
+            elif kind == "ranking":
+                ranks = {o["key"]: data.get(f"{key}.{o['key']}") for o in q["options"]}
+                if all(ranks.values()):
+                    result[key] = sorted(ranks, key=lambda k: int(ranks[k] or 0))
+            elif key not in data or data[key] in (None, "", []):
+                continue
+            elif kind == "number":
+                number = data[key]
+                result[key] = int(number) if q.get("decimals") != "decimal" else float(number)
+            elif kind in ("likert", "nps", "rating"):
+                result[key] = int(data[key])
+            elif kind == "date":
+                result[key] = data[key].isoformat()
+            elif kind == "multiple_choice":
+                order = [o["key"] for o in q["options"]] + [OTHER]
+                result[key] = sorted(data[key], key=order.index)
+            elif kind == "consent":
+                result[key] = True
+            elif isinstance(data[key], str):
+                result[key] = data[key].strip()
+            if q.get("other") and OTHER in (result.get(key) or []):
+                result[f"{key}.other"] = (data.get(f"{key}.other") or "").strip()
+        return result
+
+    def view(self) -> list[dict[str, Any]]:
+        """Plain dicts for the step template: label, hint, inputs, values and errors."""
+        out = []
+        for q in self.questions:
+            kind, key = q["type"], q["key"]
+            item: dict[str, Any] = {"type": kind, "key": key, "q": q}
+            if kind == "heading":
+                item["text"] = pipe(q["text"], self.pipes)
+                out.append(item)
+                continue
+            if kind == "info":
+                item["html"] = q["html"]
+                out.append(item)
+                continue
+            item.update(
+                label=self._label(q),
+                help=pipe(q.get("help", ""), self.pipes),
+                required=q["required"],
+                id=field_id(key),
+                name=key,
+                errors=self._errors_for(key),
+                value=self._value(key),
+            )
+            if kind in ("matrix", "ranking"):
+                subs = q["rows"] if kind == "matrix" else self.options[key]
+                item["rows"] = [
+                    {
+                        "label": s["label"],
+                        "name": f"{key}.{s['key']}",
+                        "id": field_id(f"{key}.{s['key']}"),
+                        "value": self._value(f"{key}.{s['key']}"),
+                        "errors": self._errors_for(f"{key}.{s['key']}"),
+                    }
+                    for s in subs
+                ]
+                item["errors"] = [e for r in item["rows"] for e in r["errors"]]
+                item["columns"] = q.get("columns") or [
+                    {"key": str(n), "label": str(n)} for n in range(1, len(subs) + 1)
+                ]
+            elif key in self.options:
+                item["left"] = q.get("left_label", "")
+                item["right"] = q.get("right_label", "")
+                item["scale"] = kind in ("likert", "nps", "rating")
+                values = item["value"] if isinstance(item["value"], list) else [item["value"]]
+                item["options"] = [
+                    {
+                        **o,
+                        "id": f"{item['id']}-{i}",
+                        "checked": o["key"] in values,
+                    }
+                    for i, o in enumerate(self.options[key])
+                ]
+                if q.get("other"):
+                    item["other_name"] = f"{key}.other"
+                    item["other_id"] = field_id(f"{key}.other")
+                    item["other_value"] = self._value(f"{key}.other")
+                    item["errors"] += self._errors_for(f"{key}.other")
+            out.append(item)
+        return out
+
+    def _errors_for(self, name: str) -> list[str]:
+        return list(self.errors.get(name, [])) if self.is_bound else []
+
+    def _value(self, name: str) -> Any:
+        if not self.is_bound:
+            return self.initial.get(name, "")
+        field = self.fields.get(name)
+        if isinstance(field, forms.MultipleChoiceField):
+            return self.data.getlist(name) if hasattr(self.data, "getlist") else []
+        value = self.data.get(name, "")
+        return value[-1] if isinstance(value, list) else value
+
+    def error_list(self) -> list[dict[str, str]]:
+        """(message, anchor) for the error summary, in page order."""
+        items = []
+        for item in self.view():
+            if item.get("rows"):
+                for row in item["rows"]:
+                    items += [{"message": e, "href": f"#{row['id']}"} for e in row["errors"]]
+            else:
+                target = item.get("id", "")
+                if item.get("options"):
+                    target = item["options"][0]["id"]
+                items += [{"message": e, "href": f"#{target}"} for e in item.get("errors", [])]
+        for error in self.non_field_errors():
+            items.append({"message": error, "href": "#main"})
+        return items
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")

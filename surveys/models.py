@@ -1,0 +1,280 @@
+"""Surveys: the page researchers build, its frozen versions, channels, quotas and responses.
+
+Anonymity (DESIGN.md §3): a Response has a random UUID key, a day-precision date at most, no
+IP, user agent, cookie or session id, and no link to the abuse-control token. Started counts
+are per day and channel, never per respondent.
+"""
+
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+
+from .blocks import StepBlock
+
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_channel_code() -> str:
+    """10 characters from a 31-letter alphabet (~50 bits): short enough for a QR poster,
+    unguessable enough for a public survey address (it protects nothing secret)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+class SurveyPage(RoutablePageMixin, Page):
+    intro = RichTextField(blank=True, verbose_name=_("introduction"))
+    body = StreamField([("step", StepBlock())], verbose_name=_("questions"), blank=True)
+    thank_you_text = RichTextField(blank=True, verbose_name=_("thank-you text"))
+    closed_text = RichTextField(
+        blank=True,
+        verbose_name=_("closed-survey text"),
+        help_text=_("Shown when the survey is closed, not yet open or full."),
+    )
+    opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    response_limit = models.PositiveIntegerField(
+        _("response limit"), null=True, blank=True, help_text=_("Close after this many answers.")
+    )
+    one_response_per_browser = models.BooleanField(
+        _("one response per browser"),
+        default=True,
+        help_text=_("Uses a signed cookie, never the IP address."),
+    )
+    store_date = models.BooleanField(
+        _("store the answer date (day only)"),
+        default=True,
+        help_text=_("Turn off to keep no time at all with the answers."),
+    )
+    resume_days = models.PositiveSmallIntegerField(
+        _("days a saved answer can be resumed"), default=7
+    )
+    listed = models.BooleanField(_("list on the library's front page"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("thank_you_text"),
+        FieldPanel("closed_text"),
+    ]
+    collect_panels = [
+        MultiFieldPanel(
+            [FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("response_limit")],
+            heading=_("When and how many"),
+        ),
+        InlinePanel("quotas", label=_("Quotas")),
+        MultiFieldPanel(
+            [
+                FieldPanel("one_response_per_browser"),
+                FieldPanel("store_date"),
+                FieldPanel("resume_days"),
+                FieldPanel("listed"),
+            ],
+            heading=_("Privacy and respondents"),
+        ),
+        InlinePanel("channels", label=_("Channels (link, QR poster, wifi embed)")),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Questionnaire")),
+            ObjectList(collect_panels, heading=_("Collecting")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+        ]
+    )
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    # Channels and quotas belong to the original survey; a translated copy answers under the
+    # same channel codes and counts towards the same quotas (selectors match translation_key).
+    exclude_fields_in_copy = ["channels", "quotas"]
+
+    class Meta:
+        verbose_name = _("survey")
+
+    def clean(self) -> None:
+        super().clean()
+        from .services import survey_prepare_body
+
+        errors = survey_prepare_body(page=self)
+        if errors:
+            raise ValidationError({"body": errors})
+
+    # Wagtail preview: one mode per step, rendered by the respondent's own templates.
+    @property
+    def preview_modes(self):
+        from .schema import compile_schema
+
+        steps = compile_schema(self.body.get_prep_value())["steps"]
+        return [(str(i), _("Page %(n)d") % {"n": i + 1}) for i in range(len(steps))] or [
+            ("0", _("Page 1"))
+        ]
+
+    @property
+    def default_preview_mode(self):
+        return "0"
+
+    def serve_preview(self, request, mode_name):
+        from .views import survey_preview
+
+        return survey_preview(request, page=self, step_index=int(mode_name or 0))
+
+    @path("")
+    def respond(self, request):
+        from .views import survey_respond
+
+        return survey_respond(request, page=self, channel=None)
+
+    @path("takk/")
+    def thanks(self, request):
+        from .views import survey_thanks
+
+        return survey_thanks(request, page=self, channel=None)
+
+    @path("fortsett/")
+    def resume_code(self, request):
+        from .views import survey_resume
+
+        return survey_resume(request, page=self, channel=None, token=None)
+
+    @path("fortsett/<str:token>/")
+    def resume(self, request, token):
+        from .views import survey_resume
+
+        return survey_resume(request, page=self, channel=None, token=token)
+
+
+class SurveyVersion(models.Model):
+    """The questions as they were when a survey was published (immutable)."""
+
+    page = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    schema = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="unique_survey_version")
+        ]
+        ordering = ["page", "-number"]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} v{self.number}"
+
+
+class Channel(Orderable):
+    class Kind(models.TextChoices):
+        LINK = "link", _("Link")
+        QR = "qr", _("Event QR poster")
+        EMBED = "embed", _("Embedded form (wifi landing page)")
+
+    survey = ParentalKey(SurveyPage, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LINK)
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("E.g. the event: “Bokbad 12. mars”.")
+    )
+    code = models.CharField(max_length=16, unique=True, default=new_channel_code, editable=False)
+    allowed_origins = models.TextField(
+        _("allowed embedding sites"),
+        blank=True,
+        help_text=_(
+            "For embeds: one origin per line, e.g. https://wifi.stavanger.kommune.no. "
+            "Other sites cannot show the form."
+        ),
+    )
+
+    panels = [FieldPanel("kind"), FieldPanel("name"), FieldPanel("allowed_origins")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("channel")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split() if o.strip()]
+
+
+class Quota(Orderable):
+    class Action(models.TextChoices):
+        CLOSE = "close", _("Close the survey")
+        SCREEN_OUT = "screen_out", _("Thank and stop respondents who give this answer")
+
+    survey = ParentalKey(SurveyPage, on_delete=models.CASCADE, related_name="quotas")
+    question_key = models.CharField(_("question key"), max_length=80)
+    option_key = models.CharField(_("option key"), max_length=80)
+    limit = models.PositiveIntegerField(_("number of answers"))
+    action = models.CharField(
+        _("when full"), max_length=12, choices=Action.choices, default=Action.SCREEN_OUT
+    )
+
+    panels = [
+        FieldPanel("question_key"),
+        FieldPanel("option_key"),
+        FieldPanel("limit"),
+        FieldPanel("action"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("quota")
+
+
+class Response(models.Model):
+    """One finished answer. Random key; no IP, agent, cookie or precise time (see module doc)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="responses")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    channel_kind = models.CharField(max_length=10, default=Channel.Kind.LINK)
+    language = models.CharField(max_length=8)
+    answers = models.JSONField(default=dict)
+    submitted_on = models.DateField(null=True, blank=True)
+    pseudonym = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "submitted_on"], name="response_survey_day")]
+        verbose_name = _("response")
+
+
+class SurveyStart(models.Model):
+    """How many respondents saved a first page, per survey, channel and day (a counter,
+    never a row per respondent). ``channel_code`` is "" for the survey's own address and
+    ``day`` is "" when the survey keeps no dates."""
+
+    survey = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="+")
+    channel_code = models.CharField(max_length=16, blank=True, default="")
+    day = models.CharField(max_length=10, blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "channel_code", "day"], name="unique_survey_start"
+            )
+        ]
+
+
+class ResumeDraft(models.Model):
+    """A half-finished answer saved for later. Reached only with a random token whose hash is
+    stored here; it carries no identity and is deleted on resume or expiry."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    survey = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    data = models.JSONField()
+    expires_on = models.DateField()

@@ -1,0 +1,191 @@
+"""Survey services: every write about surveys and responses goes through one of these.
+
+Typed, keyword-only, validate before they write (DESIGN.md C2).
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .keys import assign_keys, key_owners
+from .logic import evaluate, validate_schema
+from .models import Channel, Response, ResumeDraft, SurveyPage, SurveyStart, SurveyVersion
+from .schema import compile_schema, questions_by_key
+from .selectors import (
+    VERSION_CACHE_KEY,
+    quota_blocking,
+    survey_state,
+)
+from .signals import response_submitted
+
+
+class SurveyUnavailable(Exception):
+    """The survey cannot take this response; ``state`` says why (closed, full, screened_out)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def survey_prepare_body(*, page: SurveyPage) -> list[str]:
+    """Give every block of ``page.body`` its stable key and check the survey's logic and
+    quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages."""
+    previous: dict[str, str] = {}
+    if page.pk:
+        saved = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
+        if saved:
+            previous = key_owners(list(saved.raw_data) if hasattr(saved, "raw_data") else saved)
+    raw = page.body.get_prep_value()
+    keyed = assign_keys(raw, previous)
+    if keyed != raw:
+        page.body = keyed  # type: ignore[assignment]
+    schema = compile_schema(keyed)
+    errors = validate_schema(schema)
+    questions = questions_by_key(schema)
+    for quota in page.quotas.all() if page.pk or hasattr(page, "quotas") else []:
+        q = questions.get(quota.question_key)
+        if q is None or q["type"] != "single_choice":
+            errors.append(
+                _('Quota: "%(key)s" is not a single-choice question in this survey.')
+                % {"key": quota.question_key}
+            )
+        elif quota.option_key not in {o["key"] for o in q["options"]}:
+            errors.append(
+                _('Quota: "%(option)s" is not an option of "%(key)s".')
+                % {"option": quota.option_key, "key": quota.question_key}
+            )
+    return errors
+
+
+def survey_version_freeze(*, page: SurveyPage) -> SurveyVersion:
+    """Freeze the live questions into a new SurveyVersion unless they equal the latest one.
+    Idempotent: publishing without changing questions makes no new version."""
+    schema = compile_schema(page.body.get_prep_value())
+    latest = SurveyVersion.objects.filter(page=page).order_by("-number").first()
+    if latest is not None and latest.schema == schema:
+        version = latest
+    else:
+        version = SurveyVersion.objects.create(
+            page=page, number=(latest.number + 1) if latest else 1, schema=schema
+        )
+    cache.delete(VERSION_CACHE_KEY.format(page_id=page.pk))
+    return version
+
+
+def survey_start_record(*, page: SurveyPage, channel: Channel | None) -> None:
+    """Count one more respondent who saved a first page (per day and channel only)."""
+    day = timezone.localdate().isoformat() if page.store_date else ""
+    code = channel.code if channel else ""
+    updated = SurveyStart.objects.filter(survey=page, channel_code=code, day=day).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                SurveyStart.objects.create(survey=page, channel_code=code, day=day, count=1)
+        except IntegrityError:
+            SurveyStart.objects.filter(survey=page, channel_code=code, day=day).update(
+                count=F("count") + 1
+            )
+
+
+def response_submit(
+    *,
+    page: SurveyPage,
+    version: SurveyVersion,
+    channel: Channel | None,
+    language: str,
+    answers: dict[str, Any],
+    pseudonym: str = "",
+) -> Response:
+    """Store a finished response.
+
+    Keeps only answers to questions the logic shows (surveys.logic.evaluate). Raises
+    SurveyUnavailable when the survey is closed or full, or a quota screens the respondent
+    out. Sends ``response_submitted`` after commit. Not idempotent by itself: the wizard's
+    storage reset and the one-per-browser cookie stop a replay.
+    """
+    state = survey_state(page)
+    if state != "open":
+        raise SurveyUnavailable(state)
+    kept = evaluate(version.schema, answers).answers
+    blocking = quota_blocking(page, kept)
+    if blocking is not None:
+        raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
+    response = Response.objects.create(
+        survey=page,
+        version=version,
+        channel=channel,
+        channel_kind=channel.kind if channel else Channel.Kind.LINK,
+        language=language,
+        answers=kept,
+        submitted_on=timezone.localdate() if page.store_date else None,
+        pseudonym=pseudonym,
+    )
+    transaction.on_commit(
+        lambda: response_submitted.send(
+            sender=Response, response_id=response.pk, survey_id=page.pk, pseudonym=pseudonym
+        )
+    )
+    return response
+
+
+def responses_delete(*, page: SurveyPage, response_ids: list[UUID]) -> int:
+    """Delete the given responses of this survey (any language); returns how many."""
+    deleted, _detail = Response.objects.filter(
+        survey__translation_key=page.translation_key, pk__in=response_ids
+    ).delete()
+    return deleted
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def draft_save(
+    *, page: SurveyPage, channel: Channel | None, data: dict[str, Any]
+) -> tuple[str, ResumeDraft]:
+    """Keep a half-finished answer for ``page.resume_days``; returns (token, draft). The
+    token (128 bits) is shown once; only its hash is stored."""
+    token = secrets.token_urlsafe(16)
+    draft = ResumeDraft.objects.create(
+        token_hash=_token_hash(token),
+        survey=page,
+        channel=channel,
+        data=data,
+        expires_on=timezone.localdate() + timedelta(days=max(page.resume_days, 1)),
+    )
+    return token, draft
+
+
+def draft_take(*, page: SurveyPage, token: str) -> dict[str, Any] | None:
+    """Return and delete the saved answer for token, or None when unknown or expired."""
+    with transaction.atomic():
+        draft = (
+            ResumeDraft.objects.select_for_update()
+            .filter(
+                token_hash=_token_hash(token),
+                survey__translation_key=page.translation_key,
+                expires_on__gte=timezone.localdate(),
+            )
+            .first()
+        )
+        if draft is None:
+            return None
+        data: dict[str, Any] = draft.data
+        draft.delete()
+    return data
+
+
+def drafts_purge_expired() -> int:
+    """Delete saved answers past their date. Idempotent."""
+    deleted, _detail = ResumeDraft.objects.filter(expires_on__lt=timezone.localdate()).delete()
+    return deleted

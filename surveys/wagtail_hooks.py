@@ -1,0 +1,54 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+from . import admin_views
+from .models import SurveyPage
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    urls = [
+        path("", admin_views.index, name="surveys_index"),
+        path("<int:page_id>/", admin_views.results, name="surveys_results"),
+        path(
+            "<int:page_id>/answers/<uuid:response_id>/",
+            admin_views.response_detail,
+            name="surveys_response",
+        ),
+        path(
+            "<int:page_id>/delete/", admin_views.responses_bulk_delete, name="surveys_bulk_delete"
+        ),
+        path("<int:page_id>/export.csv", admin_views.export_csv, name="surveys_export_csv"),
+        path(
+            "channels/<int:channel_id>/poster.<str:fmt>",
+            admin_views.channel_poster,
+            name="surveys_channel_poster",
+        ),
+    ]
+    return [path("surveys/", include(urls))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_results_menu_item():
+    return MenuItem(_("Survey results"), reverse("surveys_index"), icon_name="table", order=250)
+
+
+def _results_button(page, user, **kwargs):
+    if (
+        isinstance(page.specific_deferred, SurveyPage)
+        and page.permissions_for_user(user).can_edit()
+    ):
+        yield PageMenuItem(
+            _("Results"),
+            reverse("surveys_results", args=[page.pk]),
+            icon_name="table",
+            priority=5,
+            page=page,
+        )
+
+
+hooks.register("register_page_listing_more_buttons", _results_button)
+hooks.register("register_page_header_buttons", _results_button)

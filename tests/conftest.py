@@ -1,0 +1,37 @@
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def library_a(db):
+    return factories.library("stavanger", "localhost", default=True)
+
+
+@pytest.fixture
+def library_b(db):
+    return factories.library("baerum", "baerum.localhost")
+
+
+@pytest.fixture
+def branching_survey(library_a):
+    return factories.survey(
+        library_a,
+        factories.BRANCHING,
+        slug="branching",
+        channels=[("qr", "Bokbad", ""), ("embed", "Wifi", "https://wifi.example.no")],
+    )
+
+
+@pytest.fixture
+def respondent(client):
+    client.defaults["HTTP_HOST"] = "localhost"
+    return client

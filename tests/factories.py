@@ -1,0 +1,145 @@
+"""Test data: libraries (sites), researchers and surveys, built the way editors build them."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from wagtail.models import GroupPagePermission, Locale, Page, Site
+
+from cms.models import HomePage
+from surveys.models import Channel, SurveyPage
+
+
+def library(slug: str, hostname: str, default: bool = False) -> HomePage:
+    """A library: a home page as the root of its own Wagtail site."""
+    Locale.objects.get_or_create(language_code="nb")
+    root = Page.get_first_root_node()
+    home = HomePage(title=slug.title(), slug=slug)
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    Site.objects.filter(hostname=hostname, port=80).delete()
+    if default:
+        Site.objects.filter(is_default_site=True).update(is_default_site=False)
+    Site.objects.create(
+        hostname=hostname, port=80, root_page=home, is_default_site=default, site_name=slug.title()
+    )
+    return home
+
+
+def researcher(username: str, home: Page):
+    """A user in the library's researchers group (edit/publish under its home page only)."""
+    group, _ = Group.objects.get_or_create(name=f"{home.slug} researchers")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    for codename in ("add_page", "change_page", "publish_page"):
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=home,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
+        )
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    user.groups.add(group)
+    return user
+
+
+def q(kind: str, key: str, label: str = "", required: bool = True, **extra: Any) -> dict:
+    value = {
+        "key": key,
+        "label": label or key,
+        "required": required,
+        "help_text": "",
+        "show_if": extra.pop("show_if", {"match": "all", "rules": []}),
+    }
+    for name in ("options", "rows", "columns"):
+        if name in extra:
+            extra[name] = [
+                {
+                    "type": "item",
+                    "value": {"key": o, "label": o.title(), "fixed": o in extra.get("fixed", [])},
+                }
+                for o in extra[name]
+            ]
+    extra.pop("fixed", None)
+    value.update(extra)
+    return {"type": kind, "value": value}
+
+
+def cond(*rules: tuple[str, str, str], match: str = "all") -> dict:
+    return {
+        "match": match,
+        "rules": [
+            {"type": "item", "value": {"question": a, "operator": b, "value": c}}
+            for a, b, c in rules
+        ],
+    }
+
+
+def step(
+    key: str,
+    *questions: dict,
+    title: str = "",
+    show_if: dict | None = None,
+    skip: list[tuple[dict, str]] | None = None,
+) -> dict:
+    return {
+        "type": "step",
+        "value": {
+            "key": key,
+            "title": title or key.title(),
+            "intro": "",
+            "questions": list(questions),
+            "show_if": show_if or {"match": "all", "rules": []},
+            "skip_rules": [
+                {"type": "item", "value": {"when": w, "target": t}} for w, t in skip or []
+            ],
+        },
+    }
+
+
+def survey(
+    home: Page,
+    body: list[dict],
+    slug: str = "survey",
+    channels: list[tuple[str, str, str]] | None = None,
+    **fields: Any,
+) -> SurveyPage:
+    page = SurveyPage(title=slug.title(), slug=slug, body=body, **fields)
+    home.add_child(instance=page)
+    for kind, name, origins in channels or []:
+        page.channels.add(Channel(kind=kind, name=name, allowed_origins=origins))
+    page.save_revision().publish()
+    return SurveyPage.objects.get(pk=page.pk)
+
+
+BRANCHING = [
+    step(
+        "about",
+        q("yes_no", "card", "Do you have a library card?"),
+        q(
+            "single_choice",
+            "why",
+            "What brought you?",
+            options=["author", "topic", "friends"],
+            other=True,
+        ),
+    ),
+    step(
+        "loans",
+        q("single_choice", "loans", "How often?", options=["never", "few", "many"]),
+        q("multiple_choice", "uses", "Uses", required=False, options=["books", "wifi", "study"]),
+        show_if=cond(("card", "equals", "yes")),
+    ),
+    step(
+        "rate",
+        q(
+            "likert",
+            "satisfied",
+            "How satisfied are you after {why}?",
+            points="5",
+            left_label="Bad",
+            right_label="Good",
+        ),
+        q("long_text", "comment", "Comment", required=False, max_length=200),
+    ),
+]

@@ -1,0 +1,119 @@
+"""Results in the admin: counts per channel, detail, CSV, delete — and only for the
+researchers of the survey's own library."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from surveys.models import Response
+from tests import factories
+from tests.wizard import Walk
+
+
+@pytest.fixture
+def answered(respondent, branching_survey):
+    qr = branching_survey.channels.get(kind="qr")
+    Walk(respondent, branching_survey.url).open().submit({"card": "yes", "why": "topic"}).submit(
+        {"loans": "few", "uses": ["books", "study"]}
+    ).submit({"satisfied": "5", "comment": '=HYPERLINK("x")'})
+    respondent.cookies.clear()
+    url = f"/s/{qr.code}/"
+    Walk(respondent, url).open().submit(
+        {"card": "no", "why": "other", "why.other": "Kaffe"}
+    ).submit({"satisfied": "3"})
+    assert Response.objects.count() == 2
+    return branching_survey
+
+
+@pytest.fixture
+def researcher_a(library_a):
+    return factories.researcher("forsker-a", library_a)
+
+
+@pytest.fixture
+def researcher_b(library_b):
+    return factories.researcher("forsker-b", library_b)
+
+
+def test_researcher_sees_counts_per_channel(client, researcher_a, answered):
+    client.force_login(researcher_a)
+    html = client.get(reverse("surveys_results", args=[answered.pk])).content.decode()
+    assert '<dd id="finished">2</dd>' in html
+    assert '<dd id="started">2</dd>' in html
+    assert "Bokbad" in html
+    assert "QR" in html
+
+
+def test_csv_has_one_column_per_key_and_option(client, researcher_a, answered):
+    client.force_login(researcher_a)
+    response = client.get(reverse("surveys_export_csv", args=[answered.pk]))
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    header = rows[0].keys()
+    for column in (
+        "card",
+        "why",
+        "why.other_text",
+        "loans",
+        "uses.books",
+        "uses.wifi",
+        "uses.study",
+        "satisfied",
+        "comment",
+    ):
+        assert column in header
+    by_card = {r["card"]: r for r in rows}
+    assert by_card["yes"]["uses.books"] == "1" and by_card["yes"]["uses.wifi"] == "0"
+    assert by_card["no"]["why"] == "other" and by_card["no"]["why.other_text"] == "Kaffe"
+    assert by_card["no"]["loans"] == ""
+    assert by_card["yes"]["comment"].startswith("'=")  # formula defused
+
+
+def test_response_detail_and_bulk_delete(client, researcher_a, answered):
+    client.force_login(researcher_a)
+    target = Response.objects.get(answers__card="yes")
+    detail = client.get(reverse("surveys_response", args=[answered.pk, target.pk]))
+    assert "Topic" in detail.content.decode()
+    url = reverse("surveys_bulk_delete", args=[answered.pk])
+    confirm = client.post(url, {"response": [str(target.pk)]})
+    assert "cannot be undone" in confirm.content.decode() or "angres" in confirm.content.decode()
+    assert Response.objects.count() == 2
+    client.post(url, {"response": [str(target.pk)], "confirm": "yes"})
+    assert list(Response.objects.values_list("answers__card", flat=True)) == ["no"]
+
+
+def test_researcher_of_another_library_cannot_read_results(client, researcher_b, answered):
+    client.force_login(researcher_b)
+    for name, args in [
+        ("surveys_results", [answered.pk]),
+        ("surveys_export_csv", [answered.pk]),
+        ("surveys_response", [answered.pk, Response.objects.first().pk]),
+    ]:
+        refused = client.get(reverse(name, args=args))
+        # Wagtail turns PermissionDenied into a redirect to the dashboard with a message.
+        assert refused.status_code == 302 and refused["Location"] == "/admin/"
+    refused = client.post(
+        reverse("surveys_bulk_delete", args=[answered.pk]),
+        {"response": [str(Response.objects.first().pk)], "confirm": "yes"},
+    )
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"
+    assert Response.objects.count() == 2
+    index = client.get(reverse("surveys_index")).content.decode()
+    assert answered.title not in index
+
+
+def test_posters_are_pdf_and_svg_with_the_short_url(client, researcher_a, branching_survey):
+    client.force_login(researcher_a)
+    qr = branching_survey.channels.get(kind="qr")
+    pdf = client.get(reverse("surveys_channel_poster", args=[qr.pk, "pdf"]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert f"/s/{qr.code}/" in text and "Bokbad" in text
+    svg = client.get(reverse("surveys_channel_poster", args=[qr.pk, "svg"])).content.decode()
+    assert svg.lstrip().startswith("<?xml") and f"/s/{qr.code}/" in svg
