@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = "Innsikt"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (content-generation bumps)

@@ -20,6 +20,22 @@ from .logic import pipe
 OTHER = "other"
 
 
+NUMBER_RE = re.compile(r"^[+-]?\d{1,15}(?:[.,]\d{1,4})?$")
+
+
+class NumberField(forms.DecimalField):
+    """Plain written numbers only (“12”, “2,5”, “-3.75”): no exponents, NaN or infinity,
+    which people do not type and which would otherwise slip through as huge values."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if not NUMBER_RE.match(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text.replace(",", "."))
+
+
 def field_id(name: str) -> str:
     return "f-" + name.replace(".", "--")
 
@@ -100,7 +116,9 @@ class StepForm(forms.Form):
             }
             # An editor's broken pattern must not break the respondent's page.
             with contextlib.suppress(re.error):
-                validators.append(RegexValidator(re.compile(rf"^(?:{q['pattern']})$"), message))
+                validators.append(
+                    RegexValidator(re.compile(rf"^(?:{q['pattern']})$"), message, code="pattern")
+                )
         field = forms.CharField(
             required=q["required"],
             max_length=q.get("max_length"),
@@ -156,14 +174,13 @@ class StepForm(forms.Form):
             "min_value": Decimal(str(lo)) if lo is not None else None,
             "max_value": Decimal(str(hi)) if hi is not None else None,
             "error_messages": messages,
-            "localize": True,
         }
         if q.get("decimals") == "decimal":
             messages["invalid"] = _("Enter a number for “%(label)s”, like 2,5.") % {"label": label}
-            self.fields[q["key"]] = forms.DecimalField(max_digits=15, decimal_places=4, **common)
+            self.fields[q["key"]] = NumberField(max_digits=19, decimal_places=4, **common)
         else:
             messages["invalid"] = _("Enter a whole number for “%(label)s”.") % {"label": label}
-            self.fields[q["key"]] = forms.DecimalField(max_digits=15, decimal_places=0, **common)
+            self.fields[q["key"]] = NumberField(max_digits=15, decimal_places=0, **common)
 
     def create_date_field(self, q: dict[str, Any]) -> None:
         messages = self._messages(q)
@@ -237,6 +254,12 @@ class StepForm(forms.Form):
     # ---- cross-field rules -------------------------------------------------------------
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if hasattr(self.data, "getlist"):
+            for name, field in self.fields.items():
+                if not isinstance(field, forms.MultipleChoiceField) and (
+                    len(self.data.getlist(name)) > 1
+                ):
+                    self.add_error(name, _("Give only one answer here."))
         for q in self.questions:
             key, label = q["key"], self._label(q)
             value = data.get(key)

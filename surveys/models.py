@@ -132,27 +132,27 @@ class SurveyPage(RoutablePageMixin, Page):
 
     @path("")
     def respond(self, request):
-        from .views import survey_respond
+        from .views import page_respond
 
-        return survey_respond(request, page=self, channel=None)
+        return page_respond(request, self)
 
     @path("takk/")
     def thanks(self, request):
-        from .views import survey_thanks
+        from .views import page_thanks
 
-        return survey_thanks(request, page=self, channel=None)
+        return page_thanks(request, self)
 
     @path("fortsett/")
     def resume_code(self, request):
-        from .views import survey_resume
+        from .views import page_resume
 
-        return survey_resume(request, page=self, channel=None, token=None)
+        return page_resume(request, self, None)
 
     @path("fortsett/<str:token>/")
     def resume(self, request, token):
-        from .views import survey_resume
+        from .views import page_resume
 
-        return survey_resume(request, page=self, channel=None, token=token)
+        return page_resume(request, self, token)
 
 
 class SurveyVersion(models.Model):

@@ -15,9 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.selectors import content_generation_bump
+
 from .keys import assign_keys, key_owners
 from .logic import evaluate, validate_schema
-from .models import Channel, Response, ResumeDraft, SurveyPage, SurveyStart, SurveyVersion
+from .models import (
+    Channel,
+    Quota,
+    Response,
+    ResumeDraft,
+    SurveyPage,
+    SurveyStart,
+    SurveyVersion,
+)
 from .schema import compile_schema, questions_by_key
 from .selectors import (
     VERSION_CACHE_KEY,
@@ -77,6 +87,7 @@ def survey_version_freeze(*, page: SurveyPage) -> SurveyVersion:
             page=page, number=(latest.number + 1) if latest else 1, schema=schema
         )
     cache.delete(VERSION_CACHE_KEY.format(page_id=page.pk))
+    content_generation_bump()  # cached survey runtimes now read the new version
     return version
 
 
@@ -105,6 +116,7 @@ def response_submit(
     language: str,
     answers: dict[str, Any],
     pseudonym: str = "",
+    quotas: list[Quota] | None = None,
 ) -> Response:
     """Store a finished response.
 
@@ -113,11 +125,11 @@ def response_submit(
     out. Sends ``response_submitted`` after commit. Not idempotent by itself: the wizard's
     storage reset and the one-per-browser cookie stop a replay.
     """
-    state = survey_state(page)
+    state = survey_state(page, quotas)
     if state != "open":
         raise SurveyUnavailable(state)
     kept = evaluate(version.schema, answers).answers
-    blocking = quota_blocking(page, kept)
+    blocking = quota_blocking(page, kept, quotas)
     if blocking is not None:
         raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
     response = Response.objects.create(

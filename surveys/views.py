@@ -27,7 +27,13 @@ from .logic import Evaluation, evaluate
 from .models import Channel, SurveyPage, SurveyVersion
 from .presentation import answer_labels
 from .schema import compile_schema
-from .selectors import channel_get_by_code, quota_blocking, survey_live_version, survey_state
+from .selectors import (
+    SurveyRuntime,
+    quota_blocking,
+    survey_runtime_for_channel,
+    survey_runtime_for_page,
+    survey_state,
+)
 from .services import (
     SurveyUnavailable,
     draft_save,
@@ -91,6 +97,7 @@ def _with_cookies(request: HttpRequest, response: HttpResponse, *, done: SurveyP
 
 
 def _rate_limited(request: HttpRequest, page: SurveyPage) -> bool:
+    """Per browser token, never per IP: hundreds of respondents share one event NAT."""
     token = _browser_token(request) or "no-cookie"
     return is_ratelimited(
         request,
@@ -101,28 +108,44 @@ def _rate_limited(request: HttpRequest, page: SurveyPage) -> bool:
     )
 
 
-# ---- URLs for a survey reached through its page or a channel -----------------------------
-def _base_url(page: SurveyPage, channel: Channel | None, request: HttpRequest | None = None) -> str:
+# ---- addresses, framing and message pages --------------------------------------------------
+def _base_url(rt: SurveyRuntime, request: HttpRequest) -> str:
     """The survey's address for this respondent: its page, or the channel's short URL."""
-    if channel is None:
-        return page.get_url(request=request) or "/"
-    return reverse("survey_channel", args=[channel.code])
+    if rt.channel is None:
+        return rt.page.get_url(request=request) or "/"
+    return reverse("survey_channel", args=[rt.channel.code])
 
 
-def _frame(response: HttpResponse, channel: Channel | None) -> HttpResponse:
-    """Embeds may be framed by their channel's allowed origins only (CSP frame-ancestors)."""
-    if channel is not None and channel.kind == Channel.Kind.EMBED:
-        origins = channel.origins()
+def _is_embed(rt: SurveyRuntime) -> bool:
+    return rt.channel is not None and rt.channel.kind == Channel.Kind.EMBED
+
+
+def _frame(response: HttpResponse, rt: SurveyRuntime) -> HttpResponse:
+    """Embeds may be framed by their channel's allowed origins only (CSP frame-ancestors);
+    every other page keeps frame-ancestors 'none' and X-Frame-Options DENY."""
+    if rt.channel is not None and _is_embed(rt):
+        origins = rt.channel.origins()
         response._csp_replace = {"frame-ancestors": origins or ["'none'"]}  # type: ignore[attr-defined]
         if origins:
             response.xframe_options_exempt = True  # type: ignore[attr-defined]
     return response
 
 
+def _chrome_context(rt: SurveyRuntime, request: HttpRequest) -> dict[str, Any]:
+    return {
+        "page": rt.page,
+        "survey": rt.page,
+        "chrome": rt.chrome,
+        # Channel addresses are the same in every language (/s/<code>/, /en/s/<code>/).
+        "plain_language_urls": rt.channel is not None,
+        "embed": _is_embed(rt),
+        "base_url": _base_url(rt, request),
+    }
+
+
 def _message(
     request: HttpRequest,
-    page: SurveyPage,
-    channel: Channel | None,
+    rt: SurveyRuntime,
     state: str,
     *,
     status: int = 200,
@@ -139,34 +162,30 @@ def _message(
         "resume_missing": _("The saved answers could not be found"),
         "resume": _("Continue where you left off"),
         "unpublished": _("This survey is not available"),
-        "rate_limited": _("Too many attempts"),
     }
-    context = {
-        "page": page,
-        "survey": page,
-        "state": state,
-        "title": titles[state],
-        "embed": channel is not None and channel.kind == Channel.Kind.EMBED,
-        "base_url": _base_url(page, channel, request),
-        **(extra or {}),
-    }
+    context = {**_chrome_context(rt, request), "state": state, "title": titles[state]}
+    context.update(extra or {})
     response = render(request, "surveys/message.html", context, status=status)
-    return _frame(response, channel)
+    return _frame(response, rt)
 
 
 # ---- the wizard ----------------------------------------------------------------------------
 class SurveyWizard(SessionWizardView):
+    """formtools' session wizard over the frozen schema: one step per survey page, shown or
+    skipped by surveys.logic. Answers live in the (cache-backed) session until done()."""
+
     template_name = "surveys/step.html"
     storage_name = STORAGE
 
+    rt: SurveyRuntime
     page: SurveyPage
-    channel: Channel | None
     version: SurveyVersion
     schema: dict[str, Any]
 
-    def dispatch(self, request, *args, page, channel, version, **kwargs):
-        self.page, self.channel, self.version = page, channel, version
-        self.schema = version.schema
+    def dispatch(self, request, *args, runtime: SurveyRuntime, **kwargs):
+        assert runtime.version is not None
+        self.rt, self.page, self.version = runtime, runtime.page, runtime.version
+        self.schema = self.version.schema
         self.steps_by_key = {s["key"]: s for s in self.schema["steps"]}
         self.form_list = OrderedDict((key, StepForm) for key in self.steps_by_key)
         self.condition_dict = {key: partial(_step_visible, key) for key in self.steps_by_key}
@@ -204,14 +223,13 @@ class SurveyWizard(SessionWizardView):
         self._cleaned_data_cache_evaluation = result
         return result
 
-    def _form(self, step, evaluation: Evaluation, data=None, initial=None) -> StepForm:
+    def _form(self, step, evaluation: Evaluation, data=None) -> StepForm:
         visible = set(evaluation.questions.get(step["key"], []))
         if step["key"] not in evaluation.questions:
             visible = {q["key"] for q in step["questions"]}
         questions = [q for q in step["questions"] if q["key"] in visible]
         return StepForm(
             data=data,
-            initial=initial,
             questions=questions,
             pipes=answer_labels(self.schema, evaluation.answers),
             seed=self.seed(),
@@ -222,6 +240,8 @@ class SurveyWizard(SessionWizardView):
         return self._form(self.steps_by_key[step], self.evaluation(), data=data)
 
     def _reachable(self, step: str) -> bool:
+        """A step may be shown or posted only when it is visible and every visible step
+        before it has been answered (no skipping ahead by URL or tampered forms)."""
         visible = list(self.get_form_list())
         if step not in visible:
             return False
@@ -235,6 +255,11 @@ class SurveyWizard(SessionWizardView):
             for k, v in self.request.POST.lists()
             if k not in FORM_META and not k.startswith(f"{self.prefix}-")
         }
+
+    def _forget_caches(self) -> None:
+        for attr in [a for a in vars(self) if a.startswith("_cleaned_data_cache_")]:
+            delattr(self, attr)
+        self.__dict__.pop("_resolved_form_list", None)
 
     # -- request handling ------------------------------------------------------------------
     def get(self, request, *args, **kwargs):
@@ -250,22 +275,17 @@ class SurveyWizard(SessionWizardView):
         if request.POST.get(HONEYPOT):
             # A bot filled the hidden field: say thanks, store nothing.
             self.storage.reset()
-            return redirect(_base_url(self.page, self.channel, self.request) + "takk/")
+            return redirect(_base_url(self.rt, request) + "takk/")
         posted = request.POST.get(f"{self.prefix}-current_step", "")
         if _rate_limited(request, self.page):
-            form = self.get_form(
-                step=posted if posted in self.steps_by_key else None, data=request.POST
-            )
+            step = posted if posted in self.steps_by_key else None
+            form = self.get_form(step=step, data=request.POST)
             form.is_valid()
-            return self.render(
-                form,
-                notice=_(
-                    "You have sent the form many times in a short "
-                    "while. Wait a minute and send it again; your "
-                    "answers are still filled in."
-                ),
-                status=429,
+            notice = _(
+                "You have sent the form many times in a short while. Wait a minute and send "
+                "it again; your answers are still filled in."
             )
+            return self.render(form, notice=notice, status=429)
         if not self._reachable(posted):
             # A tampered, stale or skipped-ahead step: continue where the respondent is.
             step = self.storage.current_step
@@ -284,9 +304,7 @@ class SurveyWizard(SessionWizardView):
         if goto:
             # Back keeps what was typed on this page, even if it is not complete yet.
             self.storage.set_step_data(posted, self._raw())
-            for attr in [a for a in vars(self) if a.startswith("_cleaned_data_cache_")]:
-                delattr(self, attr)
-            self.__dict__.pop("_resolved_form_list", None)
+            self._forget_caches()
             if self._reachable(goto):
                 return self.render_goto_step(goto)
         return super().post(*args, **kwargs)
@@ -294,44 +312,39 @@ class SurveyWizard(SessionWizardView):
     def process_step(self, form):
         extra = self.storage.extra_data
         if not extra.get("started"):
-            survey_start_record(page=self.page, channel=self.channel)
+            survey_start_record(page=self.page, channel=self.rt.channel)
             extra["started"] = True
             self.storage.extra_data = extra
         return self._raw()
 
     def render_next_step(self, form, **kwargs):
-        if quota_blocking(self.page, self.evaluation().answers) is not None:
+        if self.rt.quotas and quota_blocking(self.page, self.evaluation().answers, self.rt.quotas):
             self.storage.reset()
-            return _message(self.request, self.page, self.channel, "screened_out")
+            return _message(self.request, self.rt, "screened_out")
         return super().render_next_step(form, **kwargs)
 
     def render(self, form=None, **kwargs):
         status = kwargs.pop("status", 200)
         response = super().render(form, **kwargs)
         response.status_code = status
-        return _frame(_with_cookies(self.request, response), self.channel)
+        return _frame(_with_cookies(self.request, response), self.rt)
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         visible = list(self.get_form_list())
         step = self.steps_by_key[self.steps.current]
-        errors = form.error_list() if form.is_bound else []
+        index = visible.index(step["key"])
+        context.update(_chrome_context(self.rt, self.request))
         context.update(
-            page=self.page,
-            survey=self.page,
             step=step,
-            step_number=visible.index(step["key"]) + 1,
+            step_number=index + 1,
             step_count=len(visible),
-            is_first=visible[0] == step["key"],
-            is_last=visible[-1] == step["key"],
-            previous_step=None
-            if visible[0] == step["key"]
-            else visible[visible.index(step["key"]) - 1],
+            is_first=index == 0,
+            is_last=index == len(visible) - 1,
+            previous_step=visible[index - 1] if index else None,
             questions=form.view(),
-            errors=errors,
+            errors=form.error_list() if form.is_bound else [],
             honeypot=HONEYPOT,
-            embed=self.channel is not None and self.channel.kind == Channel.Kind.EMBED,
-            base_url=_base_url(self.page, self.channel, self.request),
             notice=kwargs.get("notice"),
         )
         return context
@@ -345,16 +358,15 @@ class SurveyWizard(SessionWizardView):
                 steps[key] = dict(data.lists())
         token, draft = draft_save(
             page=self.page,
-            channel=self.channel,
+            channel=self.rt.channel,
             data={"current_step": step, "steps": steps, "seed": self.seed()},
         )
         url = self.request.build_absolute_uri(
-            _base_url(self.page, self.channel, self.request) + f"fortsett/{token}/"
+            _base_url(self.rt, self.request) + f"fortsett/{token}/"
         )
         return _message(
             self.request,
-            self.page,
-            self.channel,
+            self.rt,
             "saved",
             extra={"resume_url": url, "resume_code": token, "expires_on": draft.expires_on},
         )
@@ -364,13 +376,14 @@ class SurveyWizard(SessionWizardView):
             response_submit(
                 page=self.page,
                 version=self.version,
-                channel=self.channel,
+                channel=self.rt.channel,
                 language=get_language() or settings.LANGUAGE_CODE,
                 answers=self.evaluation().answers,
+                quotas=self.rt.quotas,
             )
         except SurveyUnavailable as exc:
-            return _message(self.request, self.page, self.channel, exc.state)
-        response = HttpResponseRedirect(_base_url(self.page, self.channel, self.request) + "takk/")
+            return _message(self.request, self.rt, exc.state)
+        response = HttpResponseRedirect(_base_url(self.rt, self.request) + "takk/")
         done = self.page if self.page.one_response_per_browser else None
         return _with_cookies(self.request, response, done=done)
 
@@ -382,95 +395,96 @@ def _step_visible(step_key: str, wizard: SurveyWizard) -> bool:
 wizard_view = SurveyWizard.as_view(form_list=[("_", StepForm)])
 
 
-# ---- entry points ----------------------------------------------------------------------
-def _localized(page: SurveyPage) -> SurveyPage:
-    localized = page.localized
-    if localized.live and isinstance(localized.specific, SurveyPage):
-        return localized.specific
-    return page
+# ---- entry points: the survey page (Wagtail route) or a channel's short URL ---------------
+def _language() -> str:
+    return get_language() or settings.LANGUAGE_CODE
 
 
 @require_http_methods(["GET", "POST"])
-def survey_respond(request: HttpRequest, *, page: SurveyPage, channel: Channel | None):
-    version = survey_live_version(page)
-    if version is None:
-        return _message(request, page, channel, "unpublished", status=404)
-    state = survey_state(page)
+def survey_respond(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
+    if rt.version is None:
+        return _message(request, rt, "unpublished", status=404)
+    state = survey_state(rt.page, rt.quotas)
     if state != "open":
-        return _message(request, page, channel, state)
-    if page.one_response_per_browser and _survey_token(page) in _done_keys(request):
-        return _message(request, page, channel, "already")
-    return wizard_view(request, page=page, channel=channel, version=version)
+        return _message(request, rt, state)
+    if rt.page.one_response_per_browser and _survey_token(rt.page) in _done_keys(request):
+        return _message(request, rt, "already")
+    return wizard_view(request, runtime=rt)
+
+
+def page_respond(request: HttpRequest, page: SurveyPage) -> HttpResponse:
+    return survey_respond(request, survey_runtime_for_page(page, _language()))
+
+
+def channel_respond(request: HttpRequest, code: str) -> HttpResponse:
+    return survey_respond(request, survey_runtime_for_channel(code, _language()))
+
+
+def survey_thanks(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
+    return _message(request, rt, "thanks")
+
+
+def page_thanks(request: HttpRequest, page: SurveyPage) -> HttpResponse:
+    return survey_thanks(request, survey_runtime_for_page(page, _language()))
+
+
+def channel_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    return survey_thanks(request, survey_runtime_for_channel(code, _language()))
 
 
 @require_http_methods(["GET", "POST"])
-def channel_respond(request: HttpRequest, code: str):
-    channel = channel_get_by_code(code)
-    return survey_respond(request, page=_localized(channel.survey), channel=channel)
-
-
-def survey_thanks(request: HttpRequest, *, page: SurveyPage, channel: Channel | None):
-    return _message(request, page, channel, "thanks")
-
-
-def channel_thanks(request: HttpRequest, code: str):
-    channel = channel_get_by_code(code)
-    return survey_thanks(request, page=_localized(channel.survey), channel=channel)
-
-
-@require_http_methods(["GET", "POST"])
-def survey_resume(
-    request: HttpRequest, *, page: SurveyPage, channel: Channel | None, token: str | None
-):
-    """GET shows a button (mail and link scanners never use it up); POST restores the saved
-    answers into this browser's wizard and continues at the saved page."""
+def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) -> HttpResponse:
+    """Without a token: a form asking for the code. GET with a token shows a button (mail
+    and link scanners never use it up); POST restores the saved answers into this
+    browser's wizard and continues at the saved page."""
+    base = _base_url(rt, request)
     if token is None:
         code = request.GET.get("code", "").strip()
         if code:
-            return redirect(_base_url(page, channel, request) + f"fortsett/{code}/")
-        return _message(request, page, channel, "resume", extra={"ask_code": True})
+            return redirect(base + f"fortsett/{code}/")
+        return _message(request, rt, "resume", extra={"ask_code": True})
     if request.method == "GET":
-        return _message(request, page, channel, "resume", extra={"token": token})
-    data = draft_take(page=page, token=token)
+        return _message(request, rt, "resume", extra={"token": token})
+    data = draft_take(page=rt.page, token=token)
     if data is None:
-        return _message(request, page, channel, "resume_missing", status=404)
-    wizard_prefix = f"s{_survey_token(page)}"
-    storage = get_storage(STORAGE, wizard_prefix, request)
+        return _message(request, rt, "resume_missing", status=404)
+    storage = get_storage(STORAGE, f"s{_survey_token(rt.page)}", request)
     storage.reset()
     for step, values in data.get("steps", {}).items():
         storage.set_step_data(step, MultiValueDict(values))
     storage.current_step = data.get("current_step")
     storage.extra_data = {"seed": data.get("seed", 0), "started": True}
-    return redirect(_base_url(page, channel, request))
+    return redirect(base)
 
 
-def channel_resume(request: HttpRequest, code: str, token: str | None = None):
-    channel = channel_get_by_code(code)
-    return survey_resume(request, page=_localized(channel.survey), channel=channel, token=token)
+def page_resume(request: HttpRequest, page: SurveyPage, token: str | None) -> HttpResponse:
+    return survey_resume(request, survey_runtime_for_page(page, _language()), token)
+
+
+def channel_resume(request: HttpRequest, code: str, token: str | None = None) -> HttpResponse:
+    return survey_resume(request, survey_runtime_for_channel(code, _language()), token)
 
 
 def survey_preview(request: HttpRequest, *, page: SurveyPage, step_index: int) -> HttpResponse:
     """Wagtail preview: the real step template over the draft's questions, not submittable."""
     schema = compile_schema(page.body.get_prep_value())
     steps = schema["steps"]
+    rt = SurveyRuntime(page=page, channel=None, version=None)
     if not steps:
-        return _message(request, page, None, "unpublished")
+        return _message(request, rt, "unpublished")
     step = steps[min(step_index, len(steps) - 1)]
     form = StepForm(questions=step["questions"], pipes={}, seed=0)
-    return render(
-        request,
-        "surveys/step.html",
-        {
-            "page": page,
-            "survey": page,
-            "step": step,
-            "step_number": steps.index(step) + 1,
-            "step_count": len(steps),
-            "is_first": step is steps[0],
-            "is_last": step is steps[-1],
-            "questions": form.view(),
-            "errors": [],
-            "preview": True,
-            "base_url": "#",
-        },
-    )
+    context = {
+        **_chrome_context(rt, request),
+        "step": step,
+        "step_number": steps.index(step) + 1,
+        "step_count": len(steps),
+        "is_first": step is steps[0],
+        "is_last": step is steps[-1],
+        "questions": form.view(),
+        "errors": [],
+        "preview": True,
+        "base_url": "#",
+    }
+    del context["chrome"]
+    return render(request, "surveys/step.html", context)

@@ -143,3 +143,108 @@ BRANCHING = [
         q("long_text", "comment", "Comment", required=False, max_length=200),
     ),
 ]
+
+
+def display(kind: str, key: str, text: str) -> dict:
+    """A display-only block: ``heading`` (plain text) or ``info`` (rich-text HTML)."""
+    return {
+        "type": kind,
+        "value": {"key": key, "text": text, "show_if": {"match": "all", "rules": []}},
+    }
+
+
+def standard_page(home: Page, slug: str, title: str, body: str) -> Page:
+    """A published text page (privacy or accessibility statement) under a library's home."""
+    from cms.models import StandardPage
+
+    page = StandardPage(title=title, slug=slug, body=body)
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return StandardPage.objects.get(pk=page.pk)
+
+
+def translation(page: Page, language: str = "en") -> Page:
+    """Publish a translated copy of ``page`` (its parents become aliases when untranslated)."""
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    copy = page.copy_for_translation(locale, copy_parents=True)
+    copy.save_revision().publish()
+    return copy.specific_class.objects.get(pk=copy.pk)
+
+
+# One page with one question of every type (display blocks included), every answer required.
+ALL_TYPES = [
+    step(
+        "alle",
+        display("heading", "overskrift", "Om deg og biblioteket"),
+        display("info", "info", "<p>Alle spørsmål må besvares. <b>Svarene er anonyme.</b></p>"),
+        q(
+            "short_text",
+            "postnummer",
+            "Postnummer",
+            help_text="Fire sifre",
+            pattern="[0-9]{4}",
+            pattern_message="Skriv postnummeret med fire sifre, som 4006.",
+            max_length=4,
+        ),
+        q("long_text", "forslag", "Hva kan biblioteket gjøre bedre?", min_length=5),
+        q("number", "alder", "Alder", min_value=0, max_value=120),
+        q("email", "epost", "E-postadresse"),
+        q("date", "besok", "Når var du sist på biblioteket?"),
+        q(
+            "single_choice",
+            "hvorfor",
+            "Hva kom du for?",
+            options=["lane", "arrangement", "lese"],
+            other=True,
+        ),
+        q(
+            "multiple_choice",
+            "bruk",
+            "Hva bruker du?",
+            options=["boker", "wifi", "studieplass", "aviser"],
+            min_selections=2,
+            max_selections=3,
+        ),
+        q("dropdown", "filial", "Filial", options=["sentrum", "madla", "tasta"]),
+        q("yes_no", "kort", "Har du lånekort?"),
+        q(
+            "likert",
+            "fornoyd",
+            "Hvor fornøyd er du?",
+            points="5",
+            left_label="Svært misfornøyd",
+            right_label="Svært fornøyd",
+        ),
+        q(
+            "matrix",
+            "tilbud",
+            "Hvordan vurderer du",
+            rows=["apningstider", "utvalg"],
+            columns=["darlig", "ok", "bra"],
+        ),
+        q(
+            "nps",
+            "anbefale",
+            "Hvor sannsynlig er det at du anbefaler biblioteket?",
+            left_label="Svært lite sannsynlig",
+            right_label="Svært sannsynlig",
+        ),
+        q(
+            "rating",
+            "stjerner",
+            "Gi biblioteket en karakter",
+            left_label="Dårlig",
+            right_label="Bra",
+        ),
+        q(
+            "ranking",
+            "viktigst",
+            "Ranger etter hva som er viktigst",
+            options=["ro", "hjelp", "apent"],
+        ),
+        q("consent", "samtykke", "Jeg har lest hvordan svarene brukes"),
+        title="Alle spørsmålstyper",
+    ),
+]
+# Every answerable question in ALL_TYPES (each shows an error when the page is sent empty).
+ALL_TYPES_QUESTIONS = 15

@@ -4,8 +4,16 @@ import os
 
 os.environ.setdefault("INNSIKT_ENV", "production")
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import SECRET_KEY, env
+
+if SECRET_KEY.startswith("REPLACE-ME") or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the placeholder from innsikt.env.example or too short: set a long "
+        "random value (see docs/deploy.md)."
+    )
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True

@@ -1,7 +1,9 @@
 """Test overlay: fast hashing, mail kept in memory, everything else as in base."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import DATA_DIR
+from .base import DATA_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -10,3 +12,27 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = str(DATA_DIR / "test-media")
 # Rate limiting is exercised by its own test with a low limit.
 INNSIKT_RATE_LIMIT = "100000/m"
+
+# Without CACHE_URL, tests keep their cache in memory: the file cache in var/ is shared with
+# any other process on the machine (a running bin/run, another test run).
+if not env.str("CACHE_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# A real Celery worker (tests/integration) runs in another process: it must share the test
+# database (so SQLite tests use a file, not memory) and the broker's queue.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # One file per test process, so two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(DATA_DIR / f"test-innsikt-{os.getpid()}.sqlite3")
+    }
+if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
+    _queue = DATA_DIR / "celery-test"
+    for _folder in ("out", "processed", "control"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "out"),
+        "data_folder_out": str(_queue / "out"),
+        "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),
+        "store_processed": False,
+    }

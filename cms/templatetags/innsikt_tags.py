@@ -1,4 +1,8 @@
-"""Site chrome: the language switch and the footer links, for pages and plain views alike."""
+"""Site chrome: the language switch and the footer links, for pages and plain views alike.
+
+Library name and footer links come from cms.selectors.site_chrome (cached); a view that
+already knows them (the survey runtime) passes ``chrome`` in its context.
+"""
 
 from django import template
 from django.conf import settings
@@ -6,7 +10,19 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page, Site
 
+from cms.selectors import site_chrome
+
 register = template.Library()
+
+
+def _chrome(context) -> dict:
+    if "chrome" in context:
+        return context["chrome"]
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    chrome = site_chrome(site, get_language() or settings.LANGUAGE_CODE)
+    context["chrome"] = chrome
+    return chrome
 
 
 def _localized_url(page: Page | None, language: str, request) -> str | None:
@@ -25,7 +41,7 @@ def _localized_url(page: Page | None, language: str, request) -> str | None:
 @register.inclusion_tag("cms/language_switch.html", takes_context=True)
 def language_switch(context):
     """Links to this page in the other interface languages (the page's translation if it has
-    one, else the same view under the other language prefix)."""
+    one, else the same address under the other language prefix)."""
     request = context.get("request")
     page = context.get("page")
     current = get_language()
@@ -34,7 +50,7 @@ def language_switch(context):
         if code == current:
             continue
         url = None
-        if isinstance(page, Page):
+        if isinstance(page, Page) and not context.get("plain_language_urls"):
             url = _localized_url(page, code, request)
             if url is None:
                 site = Site.find_for_request(request)
@@ -48,27 +64,9 @@ def language_switch(context):
 @register.inclusion_tag("cms/footer_links.html", takes_context=True)
 def footer_links(context):
     """The library's accessibility and privacy statements, in the current language."""
-    request = context.get("request")
-    links = []
-    site = Site.find_for_request(request) if request is not None else None
-    if site is not None:
-        from cms.models import LibrarySettings
-
-        library = LibrarySettings.for_site(site)
-        for target in (library.accessibility_page, library.privacy_page):
-            if target is None:
-                continue
-            localized = target.localized
-            links.append({"title": localized.title, "url": localized.get_url(request=request)})
-    return {"links": links}
+    return {"links": _chrome(context)["footer_links"]}
 
 
 @register.simple_tag(takes_context=True)
 def library_name(context) -> str:
-    request = context.get("request")
-    site = Site.find_for_request(request) if request is not None else None
-    if site is None:
-        return "Innsikt"
-    from cms.models import LibrarySettings
-
-    return LibrarySettings.for_site(site).library_name or site.site_name or "Innsikt"
+    return _chrome(context)["library_name"]

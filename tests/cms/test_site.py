@@ -1,0 +1,88 @@
+"""The public site: Norwegian Bokmål by default, English under /en/, complete catalogues,
+editable accessibility and privacy pages, and demo content that loads twice the same."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from wagtail.models import Locale, Site
+
+from cms.models import LibrarySettings, StandardPage
+from surveys.models import Response, SurveyPage, SurveyVersion
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_norwegian_is_the_default_even_for_english_browsers(client, library_a):
+    response = client.get("/", HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="nb">' in html and "Hopp til hovedinnhold" in html
+
+
+def test_english_under_en_prefix(client, library_a):
+    Locale.objects.get_or_create(language_code="en")
+    html = client.get("/en/", HTTP_HOST="localhost").content.decode()
+    assert '<html lang="en">' in html and "Skip to main content" in html
+
+
+def test_language_switch_links_to_the_translation(client, library_a):
+    en = Locale.objects.get_or_create(language_code="en")[0]
+    page = StandardPage(title="Personvern", slug="personvern", body="<p>Norsk</p>")
+    library_a.add_child(instance=page)
+    page.save_revision().publish()
+    copy = page.copy_for_translation(en, copy_parents=True)
+    copy.title, copy.slug = "Privacy", "privacy"
+    copy.save_revision().publish()
+    html = client.get("/personvern/", HTTP_HOST="localhost").content.decode()
+    assert 'href="/en/privacy/" lang="en"' in html
+
+
+def test_footer_links_come_from_library_settings(client, library_a):
+    page = StandardPage(
+        title="Tilgjengelighetserklæring", slug="tilgjengelighet", body="<p>WCAG</p>"
+    )
+    library_a.add_child(instance=page)
+    page.save_revision().publish()
+    settings = LibrarySettings.for_site(Site.objects.get(root_page=library_a))
+    settings.accessibility_page = page
+    settings.save()
+    html = client.get("/", HTTP_HOST="localhost").content.decode()
+    assert '<a href="/tilgjengelighet/">Tilgjengelighetserklæring</a>' in html
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_catalogues_are_complete(language):
+    """Every UI string has a translation in both catalogues (gettext's own tools decide)."""
+    po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+    assert "msgid" in po.read_text()
+    for flag in ("--untranslated", "--only-fuzzy"):
+        found = subprocess.run(
+            ["msgattrib", flag, "--no-obsolete", str(po)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert found.strip() == "", found[:800]
+
+
+def test_load_demo_is_realistic_and_idempotent(db):
+    call_command("load_demo", verbosity=0)
+    counts = (
+        Site.objects.count(),
+        SurveyPage.objects.count(),
+        Response.objects.count(),
+        SurveyVersion.objects.count(),
+    )
+    assert Site.objects.filter(hostname="baerum.localhost").exists()
+    assert SurveyPage.objects.filter(locale__language_code="en").count() == 2
+    assert Response.objects.count() >= 300
+    assert SurveyVersion.objects.count() == 4
+    call_command("load_demo", verbosity=0)
+    assert (
+        Site.objects.count(),
+        SurveyPage.objects.count(),
+        Response.objects.count(),
+        SurveyVersion.objects.count(),
+    ) == counts
