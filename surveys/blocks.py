@@ -6,8 +6,10 @@ and never recomputed, so renaming a label never moves answers to another column.
 """
 
 from django import forms
+from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.stream_block import StreamBlockValidationError
 
 OPERATORS = [
     ("equals", _("equals")),
@@ -309,3 +311,24 @@ class StepBlock(blocks.StructBlock):
     class Meta:
         label = _("Page")
         icon = "doc-empty"
+
+
+class SurveyBodyBlock(blocks.StreamBlock):
+    """The questionnaire: a sequence of pages. Cleaning checks the survey's logic so the
+    editor sees every impossible rule at the top of the questions, before anything is saved
+    (SurveyPage.clean repeats the check for code paths outside the admin)."""
+
+    step = StepBlock()
+
+    def clean(self, value):
+        value = super().clean(value)
+        from .keys import assign_keys
+        from .logic import validate_schema
+        from .schema import compile_schema
+
+        # New blocks get their real keys when the page is saved; provisional ones suffice
+        # here because no rule can refer to a block that has no key yet.
+        errors = validate_schema(compile_schema(assign_keys(value.get_prep_value())))
+        if errors:
+            raise StreamBlockValidationError(non_block_errors=ErrorList(errors))
+        return value

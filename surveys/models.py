@@ -8,7 +8,7 @@ are per day and channel, never per respondent.
 import secrets
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -23,7 +23,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from .blocks import StepBlock
+from .blocks import SurveyBodyBlock
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -36,7 +36,7 @@ def new_channel_code() -> str:
 
 class SurveyPage(RoutablePageMixin, Page):
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
-    body = StreamField([("step", StepBlock())], verbose_name=_("questions"), blank=True)
+    body = StreamField(SurveyBodyBlock(), verbose_name=_("questions"), blank=True)
     thank_you_text = RichTextField(blank=True, verbose_name=_("thank-you text"))
     closed_text = RichTextField(
         blank=True,
@@ -107,9 +107,9 @@ class SurveyPage(RoutablePageMixin, Page):
         super().clean()
         from .services import survey_prepare_body
 
-        errors = survey_prepare_body(page=self)
-        if errors:
-            raise ValidationError({"body": errors})
+        body_errors, other_errors = survey_prepare_body(page=self)
+        if body_errors or other_errors:
+            raise ValidationError({"body": body_errors, NON_FIELD_ERRORS: other_errors})
 
     # Wagtail preview: one mode per step, rendered by the respondent's own templates.
     @property

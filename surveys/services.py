@@ -45,9 +45,10 @@ class SurveyUnavailable(Exception):
         self.state = state
 
 
-def survey_prepare_body(*, page: SurveyPage) -> list[str]:
+def survey_prepare_body(*, page: SurveyPage) -> tuple[list[str], list[str]]:
     """Give every block of ``page.body`` its stable key and check the survey's logic and
-    quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages."""
+    quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages about
+    the questions and about the rest (quotas)."""
     previous: dict[str, str] = {}
     if page.pk:
         saved = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
@@ -59,20 +60,21 @@ def survey_prepare_body(*, page: SurveyPage) -> list[str]:
         page.body = keyed  # type: ignore[assignment]
     schema = compile_schema(keyed)
     errors = validate_schema(schema)
+    quota_errors: list[str] = []
     questions = questions_by_key(schema)
     for quota in page.quotas.all() if page.pk or hasattr(page, "quotas") else []:
         q = questions.get(quota.question_key)
         if q is None or q["type"] != "single_choice":
-            errors.append(
+            quota_errors.append(
                 _('Quota: "%(key)s" is not a single-choice question in this survey.')
                 % {"key": quota.question_key}
             )
         elif quota.option_key not in {o["key"] for o in q["options"]}:
-            errors.append(
+            quota_errors.append(
                 _('Quota: "%(option)s" is not an option of "%(key)s".')
                 % {"option": quota.option_key, "key": quota.question_key}
             )
-    return errors
+    return errors, quota_errors
 
 
 def survey_version_freeze(*, page: SurveyPage) -> SurveyVersion:
