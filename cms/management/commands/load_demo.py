@@ -16,7 +16,7 @@ from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from cms import demo_content as demo
 from cms.models import HomePage, LibrarySettings, StandardPage
-from surveys.models import Channel, Response, SurveyPage
+from surveys.models import Channel, Response, SurveyPage, SurveyStart
 from surveys.selectors import survey_live_version
 from surveys.synthetic import synthetic_answers
 
@@ -50,7 +50,13 @@ def _translate(page: Page, locale: Locale, **fields: Any) -> Page:
 class Command(BaseCommand):
     help = "Load demo libraries, pages, surveys and synthetic answers (safe to run again)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=8000, help="The port the demo is served on."
+        )
+
+    def handle(self, *args, port: int = 8000, **options):
+        self.port = port
         nb, _ = Locale.objects.get_or_create(language_code="nb")
         en, _ = Locale.objects.get_or_create(language_code="en")
         credentials = _credentials()
@@ -98,9 +104,10 @@ class Command(BaseCommand):
             root.add_child(instance=home)
             _publish(home)
         home_en = _translate(home, en, title=spec["name"][1], intro=spec["intro"][1])
+        Site.objects.filter(hostname=spec["hostname"]).exclude(port=self.port).delete()
         site, _ = Site.objects.update_or_create(
             hostname=spec["hostname"],
-            port=80,
+            port=self.port,
             defaults={
                 "root_page": home,
                 "site_name": spec["name"][0],
@@ -192,3 +199,12 @@ class Command(BaseCommand):
             )
         rng.shuffle(rows)
         Response.objects.bulk_create(rows)
+        # About one in six who start does not finish: counters per channel and day.
+        starts: dict[tuple[str, str], int] = {}
+        for row in rows:
+            key = (row.channel.code if row.channel else "", row.submitted_on.isoformat())
+            starts[key] = starts.get(key, 0) + 1 + (rng.random() < 0.2)
+        SurveyStart.objects.bulk_create(
+            SurveyStart(survey=survey, channel_code=code, day=day, count=n)
+            for (code, day), n in starts.items()
+        )
