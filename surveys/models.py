@@ -5,6 +5,7 @@ IP, user agent, cookie or session id, and no link to the abuse-control token. St
 are per day and channel, never per respondent.
 """
 
+import re
 import secrets
 import uuid
 
@@ -26,6 +27,7 @@ from wagtail.models import Orderable, Page
 from .blocks import SurveyBodyBlock
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 def new_channel_code() -> str:
@@ -202,8 +204,23 @@ class Channel(Orderable):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
 
+    def clean(self) -> None:
+        super().clean()
+        bad = [o for o in self.allowed_origins.split() if not ORIGIN_RE.match(o.rstrip("/"))]
+        if bad:
+            raise ValidationError(
+                {
+                    "allowed_origins": _(
+                        "Write each site as an origin, like https://wifi.example.no: %(bad)s"
+                    )
+                    % {"bad": ", ".join(bad)}
+                }
+            )
+
     def origins(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.allowed_origins.split() if o.strip()]
+        # Only well-formed origins reach the CSP header, even if clean() was bypassed.
+        candidates = [o.strip().rstrip("/") for o in self.allowed_origins.split()]
+        return [o for o in candidates if ORIGIN_RE.match(o)]
 
 
 class Quota(Orderable):

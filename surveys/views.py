@@ -4,6 +4,7 @@ Thin views (DESIGN.md C2): they check state and abuse control, run the formtools
 (C3) and call services. Nothing about the respondent (IP, agent, cookies) reaches storage.
 """
 
+import re
 import secrets
 from collections import OrderedDict
 from functools import partial
@@ -43,6 +44,7 @@ from .services import (
 )
 
 HONEYPOT = "website"
+RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
 TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
 STORAGE = "formtools.wizard.storage.session.SessionStorage"
@@ -440,7 +442,7 @@ def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) ->
     base = _base_url(rt, request)
     if token is None:
         code = request.GET.get("code", "").strip()
-        if code:
+        if RESUME_CODE_RE.match(code):
             return redirect(base + f"fortsett/{code}/")
         return _message(request, rt, "resume", extra={"ask_code": True})
     if request.method == "GET":

@@ -43,3 +43,14 @@ def test_english_channel_address_serves_the_translation(respondent, branching_su
     response = Response.objects.get()
     assert response.language == "en" and response.survey_id == copy.pk
     assert response.answers["card"] == "no"  # same keys as the Norwegian original
+
+
+def test_embed_origins_must_be_origins(branching_survey):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    embed = branching_survey.channels.get(kind="embed")
+    embed.allowed_origins = "https://ok.example.no\nhttps://x.no; script-src *"
+    with pytest.raises(ValidationError):
+        embed.full_clean()
+    assert embed.origins() == ["https://ok.example.no"]

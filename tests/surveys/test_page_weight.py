@@ -24,9 +24,14 @@ def test_question_page_with_every_type_is_under_30_kb(respondent, all_types):  #
 
 
 def test_shuffling_keeps_fixed_options_in_place():
-    q = {"key": "q", "randomise": True, "options": [
-        {"key": k, "label": k, "fixed": k == "dont-know"} for k in ["a", "b", "c", "d", "dont-know"]
-    ]}
+    q = {
+        "key": "q",
+        "randomise": True,
+        "options": [
+            {"key": k, "label": k, "fixed": k == "dont-know"}
+            for k in ["a", "b", "c", "d", "dont-know"]
+        ],
+    }
     orders = {tuple(o["key"] for o in ordered_options(q, seed)) for seed in range(40)}
     assert len(orders) > 5
     assert all(order[-1] == "dont-know" for order in orders)
