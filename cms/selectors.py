@@ -1,30 +1,107 @@
 """Which libraries (Wagtail Sites) a user works for, their settings, and the cached chrome
 (library name, footer links) of public pages."""
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from wagtail.models import Page, Site
+from django.urls import translate_url
+from wagtail.models import Locale, Page, Site
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
+T = TypeVar("T")
 GENERATION_KEY = "innsikt:content-generation"
+# How long a process trusts its copy of the generation number: a publish reaches other
+# processes within this time. It saves one cache round trip on every public request.
+GENERATION_TRUST_SECONDS = 1.0
+MEMO_LIMIT = 512
+
+_generation: tuple[int, float] = (0, 0.0)
+_memo: dict[str, Any] = {}
 
 
 def content_generation() -> int:
     """A number that changes whenever public content changes (cms.signals)."""
+    global _generation
+    value, read_at = _generation
+    now = time.monotonic()
+    if value and now - read_at < GENERATION_TRUST_SECONDS:
+        return value
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = 1
         cache.add(GENERATION_KEY, generation, None)
+    _generation = (int(generation), now)
     return int(generation)
 
 
 def content_generation_bump() -> None:
+    global _generation
     try:
-        cache.incr(GENERATION_KEY)
+        value = cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+        value = 2
+        cache.set(GENERATION_KEY, value, None)
+    _generation = (int(value), time.monotonic())
+    _memo.clear()
+
+
+def content_cache_reset() -> None:
+    """Forget this process's copies (tests call it when they clear the shared cache)."""
+    global _generation
+    _generation = (0, 0.0)
+    _memo.clear()
+
+
+def content_cached(name: str, build: Callable[[], T], timeout: int = 60 * 60) -> T:
+    """``build()``'s result for ``name`` in the current content generation, from this
+    process's memory, else the shared cache, else built and stored in both. Everything
+    cached this way is dropped when content changes."""
+    key = f"innsikt:{content_generation()}:{name}"
+    if key in _memo:
+        return _memo[key]
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout)
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = value
+    return value
+
+
+def page_language_links(
+    page: Page, current: str, languages: list[tuple[str, str]], request: Any
+) -> list[dict[str, str]]:
+    """Links to a page's live translations (else the translated site root, else the same
+    path under the other language prefix), cached per content generation."""
+
+    def build() -> list[dict[str, str]]:
+        links = []
+        site = Site.find_for_request(request)
+        for code, name in languages:
+            if code == current:
+                continue
+            url = None
+            for candidate in (page, site.root_page if site else None):
+                if candidate is None:
+                    continue
+                try:
+                    locale = Locale.objects.get_for_language(code)
+                except Locale.DoesNotExist:
+                    break
+                translated = candidate.get_translation_or_none(locale)
+                if translated is not None and translated.live:
+                    url = translated.get_url(request=request)
+                    break
+            links.append(
+                {"code": code, "name": name, "url": url or translate_url(request.path, code)}
+            )
+        return links
+
+    return content_cached(f"lang:{page.pk}:{current}:{request.get_host()}", build)
 
 
 def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
@@ -32,9 +109,8 @@ def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
     Cached until content changes."""
     if site is None:
         return {"library_name": "Innsikt", "footer_links": []}
-    key = f"innsikt:chrome:{content_generation()}:{site.pk}:{language}"
-    chrome: dict[str, Any] | None = cache.get(key)
-    if chrome is None:
+
+    def build() -> dict[str, Any]:
         from cms.models import LibrarySettings
 
         library = LibrarySettings.for_site(site)
@@ -43,12 +119,12 @@ def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
             if target is not None:
                 localized = target.localized
                 links.append({"title": localized.title, "url": localized.get_url()})
-        chrome = {
+        return {
             "library_name": library.library_name or site.site_name or "Innsikt",
             "footer_links": links,
         }
-        cache.set(key, chrome, 60 * 60)
-    return chrome
+
+    return content_cached(f"chrome:{site.pk}:{language}", build)
 
 
 def library_sites_for_user(user: AbstractBaseUser | AnonymousUser) -> list[Site]:

@@ -22,9 +22,10 @@ def _page_changed(sender, **kwargs):
 @receiver(post_delete)
 @receiver(post_save)
 def _model_changed(sender, **kwargs):
-    from wagtail.models import Page, Site
+    from wagtail.models import BaseViewRestriction, Locale, Page, Site
 
     from .models import LibrarySettings
 
-    if issubclass(sender, (Page, Site, LibrarySettings)) and not kwargs.get("raw"):
+    watched = (Page, Site, LibrarySettings, BaseViewRestriction, Locale)
+    if issubclass(sender, watched) and not kwargs.get("raw"):
         content_generation_bump()

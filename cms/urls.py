@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from surveys import views as surveys_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -19,6 +21,9 @@ if settings.DEBUG:
 # Public pages: Norwegian Bokmål at /, English at /en/.
 urlpatterns += i18n_patterns(
     path("s/", include("surveys.urls")),
+    # Wagtail's own pattern, served through surveys.views.serve (a cached route for survey
+    # pages, Wagtail for everything else); wagtail_urls stays below for its other views.
+    re_path(r"^((?:[\w\-]+/)*)$", surveys_views.serve, name="innsikt_serve"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

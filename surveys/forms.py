@@ -229,15 +229,15 @@ class StepForm(forms.Form):
             )
 
     def create_ranking_field(self, q: dict[str, Any]) -> None:
+        # Each place is its own select; completeness is checked once, in clean().
         self._choices(q)
         ranks = [(str(n), str(n)) for n in range(1, len(q["options"]) + 1)]
         for option in self.options[q["key"]]:
             label = f"{self._label(q)}: {option['label']}"
             self.fields[f"{q['key']}.{option['key']}"] = forms.ChoiceField(
-                required=q["required"],
+                required=False,
                 choices=[("", "–"), *ranks],
                 error_messages={
-                    "required": _("Give “%(label)s” a place.") % {"label": label},
                     "invalid_choice": _("Choose a place from the list for “%(label)s”.")
                     % {"label": label},
                 },
@@ -286,7 +286,7 @@ class StepForm(forms.Form):
             if q["type"] == "ranking":
                 names = [f"{key}.{o['key']}" for o in q["options"]]
                 given = [data.get(n) for n in names if data.get(n)]
-                if given and len(given) != len(names):
+                if (given or q["required"]) and len(given) != len(names):
                     self.add_error(
                         names[0], _("Give every item in “%(label)s” a place.") % {"label": label}
                     )

@@ -9,30 +9,35 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from cms.selectors import content_generation, site_chrome
+from cms.selectors import content_cached, site_chrome
 
 from .models import Channel, Quota, Response, SurveyPage, SurveyStart, SurveyVersion
 
 VERSION_CACHE_KEY = "innsikt:survey-version:{page_id}"
-RUNTIME_TTL = 60 * 60
 
 
 @dataclass
 class SurveyRuntime:
     """What answering a survey needs, read once and cached until content changes: the page
-    in the respondent's language, the channel, the live version, quotas and site chrome."""
+    in the respondent's language, its address, the channel, the live version, quotas and
+    site chrome."""
 
     page: SurveyPage
+    page_url: str
     channel: Channel | None
     version: SurveyVersion | None
     quotas: list[Quota] = field(default_factory=list)
     chrome: dict[str, Any] = field(default_factory=dict)
 
 
-def _runtime(page: SurveyPage, channel: Channel | None, language: str) -> SurveyRuntime:
+def _runtime(
+    page: SurveyPage, channel: Channel | None, language: str, request: Any
+) -> SurveyRuntime:
     return SurveyRuntime(
         page=page,
+        page_url=page.get_url(request=request) or "/",
         channel=channel,
         version=SurveyVersion.objects.filter(page=page).order_by("-number").first(),
         quotas=list(Quota.objects.filter(survey__translation_key=page.translation_key)),
@@ -40,31 +45,86 @@ def _runtime(page: SurveyPage, channel: Channel | None, language: str) -> Survey
     )
 
 
-def survey_runtime_for_channel(code: str, language: str) -> SurveyRuntime:
+def survey_runtime_for_channel(code: str, language: str, request: Any = None) -> SurveyRuntime:
     """The runtime of the survey behind a channel code, in the given language (the
     translation of the survey when one is live). Raises Http404 for unknown codes."""
-    key = f"innsikt:runtime:{content_generation()}:c:{code}:{language}"
-    runtime: SurveyRuntime | None = cache.get(key)
-    if runtime is None:
+
+    def build() -> SurveyRuntime | bool:
         channel = Channel.objects.select_related("survey").filter(code=code).first()
         if channel is None:
-            raise Http404
+            return False
         page = channel.survey
         localized = page.localized
         if localized.pk != page.pk and localized.live:
             page = localized.specific
-        runtime = _runtime(page, channel, language)
-        cache.set(key, runtime, RUNTIME_TTL)
+        return _runtime(page, channel, language, request)
+
+    runtime = content_cached(f"runtime:c:{code}:{language}", build)
+    if not isinstance(runtime, SurveyRuntime):
+        raise Http404
     return runtime
 
 
-def survey_runtime_for_page(page: SurveyPage, language: str) -> SurveyRuntime:
-    key = f"innsikt:runtime:{content_generation()}:p:{page.pk}:{language}"
-    runtime: SurveyRuntime | None = cache.get(key)
-    if runtime is None:
-        runtime = _runtime(page, None, language)
-        cache.set(key, runtime, RUNTIME_TTL)
-    return runtime
+def survey_runtime_for_page(page: SurveyPage, language: str, request: Any = None) -> SurveyRuntime:
+    host = request.get_host() if request is not None else ""
+    return content_cached(
+        f"runtime:p:{page.pk}:{language}:{host}",
+        lambda: _runtime(page, None, language, request),
+    )
+
+
+def survey_route(request: Any, path: str) -> tuple[SurveyRuntime, str, tuple, dict] | None:
+    """The survey page (and its sub-route) a public path leads to, cached per host, language
+    and content generation; None for every other page, restricted pages included."""
+    from wagtail import hooks
+    from wagtail.models import Page
+
+    def build() -> tuple[int, str, tuple, dict] | bool:
+        route = Page.route_for_request(request, path)
+        if route is None:
+            raise _NoRoute  # unknown paths are not remembered (bots probe endless ones)
+        page, args, _kwargs = route
+        if not isinstance(page, SurveyPage) or page.get_view_restrictions().exists():
+            return False
+        if len(args) != 3 or not _only_core_serve_hooks(hooks):
+            return False
+        view, view_args, view_kwargs = args
+        return (page.pk, view.__name__, tuple(view_args), dict(view_kwargs))
+
+    language = get_language() or "nb"
+    try:
+        found = content_cached(f"route:{request.get_host()}:{language}:{path}", build)
+    except _NoRoute:
+        return None
+    if not isinstance(found, tuple):
+        return None
+    page_id, view_name, view_args, view_kwargs = found
+    runtime = content_cached(
+        f"runtime:id:{page_id}:{language}:{request.get_host()}",
+        lambda: _runtime(SurveyPage.objects.get(pk=page_id), None, language, request),
+    )
+    return runtime, view_name, view_args, view_kwargs
+
+
+class _NoRoute(Exception):
+    pass
+
+
+CORE_SERVE_HOOKS = {
+    "wagtail.wagtail_hooks.check_request_method",
+    "wagtail.wagtail_hooks.check_view_restrictions",
+}
+
+
+def _only_core_serve_hooks(hooks: Any) -> bool:
+    """The fast route skips Wagtail's serve hooks; that is only right while the only hooks
+    are Wagtail's own method check and view restrictions (absent on routed pages)."""
+    names = {
+        f"{fn.__module__}.{fn.__name__}"
+        for name in ("before_serve_page", "on_serve_page")
+        for fn in hooks.get_hooks(name)
+    }
+    return names <= CORE_SERVE_HOOKS
 
 
 def survey_live_version(page: SurveyPage) -> SurveyVersion | None:

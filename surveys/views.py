@@ -4,6 +4,7 @@ Thin views (DESIGN.md C2): they check state and abuse control, run the formtools
 (C3) and call services. Nothing about the respondent (IP, agent, cookies) reaches storage.
 """
 
+import contextlib
 import re
 import secrets
 from collections import OrderedDict
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signing import BadSignature
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
+from wagtail.views import serve as wagtail_serve
 
 from .forms import StepForm
 from .logic import Evaluation, evaluate
@@ -31,6 +33,7 @@ from .schema import compile_schema
 from .selectors import (
     SurveyRuntime,
     quota_blocking,
+    survey_route,
     survey_runtime_for_channel,
     survey_runtime_for_page,
     survey_state,
@@ -44,6 +47,7 @@ from .services import (
 )
 
 HONEYPOT = "website"
+CHANNEL_PATH_RE = re.compile(r"^(?:/[a-z]{2})?/s/(?P<code>[a-z0-9]{6,16})/")
 RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
 TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
@@ -114,7 +118,7 @@ def _rate_limited(request: HttpRequest, page: SurveyPage) -> bool:
 def _base_url(rt: SurveyRuntime, request: HttpRequest) -> str:
     """The survey's address for this respondent: its page, or the channel's short URL."""
     if rt.channel is None:
-        return rt.page.get_url(request=request) or "/"
+        return rt.page_url
     return reverse("survey_channel", args=[rt.channel.code])
 
 
@@ -415,11 +419,11 @@ def survey_respond(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
 
 
 def page_respond(request: HttpRequest, page: SurveyPage) -> HttpResponse:
-    return survey_respond(request, survey_runtime_for_page(page, _language()))
+    return survey_respond(request, survey_runtime_for_page(page, _language(), request))
 
 
 def channel_respond(request: HttpRequest, code: str) -> HttpResponse:
-    return survey_respond(request, survey_runtime_for_channel(code, _language()))
+    return survey_respond(request, survey_runtime_for_channel(code, _language(), request))
 
 
 def survey_thanks(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
@@ -427,11 +431,11 @@ def survey_thanks(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
 
 
 def page_thanks(request: HttpRequest, page: SurveyPage) -> HttpResponse:
-    return survey_thanks(request, survey_runtime_for_page(page, _language()))
+    return survey_thanks(request, survey_runtime_for_page(page, _language(), request))
 
 
 def channel_thanks(request: HttpRequest, code: str) -> HttpResponse:
-    return survey_thanks(request, survey_runtime_for_channel(code, _language()))
+    return survey_thanks(request, survey_runtime_for_channel(code, _language(), request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -460,18 +464,36 @@ def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) ->
 
 
 def page_resume(request: HttpRequest, page: SurveyPage, token: str | None) -> HttpResponse:
-    return survey_resume(request, survey_runtime_for_page(page, _language()), token)
+    return survey_resume(request, survey_runtime_for_page(page, _language(), request), token)
 
 
 def channel_resume(request: HttpRequest, code: str, token: str | None = None) -> HttpResponse:
-    return survey_resume(request, survey_runtime_for_channel(code, _language()), token)
+    return survey_resume(request, survey_runtime_for_channel(code, _language(), request), token)
+
+
+PAGE_VIEWS = {"respond": page_respond, "thanks": page_thanks}
+
+
+def serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Wagtail's page serving, with a fast path for survey pages: the route from (host,
+    language, path) to the survey is cached per content generation, so answering a survey
+    at its page address costs no routing queries. Every other page goes to Wagtail."""
+    found = survey_route(request, path)
+    if found is None:
+        return wagtail_serve(request, path)
+    runtime, view_name, view_args, view_kwargs = found
+    if view_name in PAGE_VIEWS:
+        return PAGE_VIEWS[view_name](request, runtime.page, *view_args, **view_kwargs)
+    if view_name in ("resume", "resume_code"):
+        return survey_resume(request, runtime, view_kwargs.get("token"))
+    return wagtail_serve(request, path)
 
 
 def survey_preview(request: HttpRequest, *, page: SurveyPage, step_index: int) -> HttpResponse:
     """Wagtail preview: the real step template over the draft's questions, not submittable."""
     schema = compile_schema(page.body.get_prep_value())
     steps = schema["steps"]
-    rt = SurveyRuntime(page=page, channel=None, version=None)
+    rt = SurveyRuntime(page=page, page_url="#", channel=None, version=None)
     if not steps:
         return _message(request, rt, "unpublished")
     step = steps[min(step_index, len(steps) - 1)]
@@ -490,3 +512,14 @@ def survey_preview(request: HttpRequest, *, page: SurveyPage, step_index: int) -
     }
     del context["chrome"]
     return render(request, "surveys/step.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF failure page in the site's look, framed like the survey it belongs to
+    (so an embedded survey shows the message inside its frame, not a browser error)."""
+    response = render(request, "403_csrf.html", {"reason": reason}, status=403)
+    match = CHANNEL_PATH_RE.match(request.path)
+    if match:
+        with contextlib.suppress(Http404):
+            _frame(response, survey_runtime_for_channel(match["code"], _language(), request))
+    return response

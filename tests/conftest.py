@@ -1,14 +1,17 @@
 import pytest
 from django.core.cache import cache
 
+from cms.selectors import content_cache_reset
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    content_cache_reset()
     yield
     cache.clear()
+    content_cache_reset()
 
 
 @pytest.fixture

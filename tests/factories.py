@@ -10,10 +10,19 @@ from cms.models import HomePage
 from surveys.models import Channel, SurveyPage
 
 
+def tree_root() -> Page:
+    """Wagtail's tree root, made again if a transactional test's flush removed the one (and
+    the nb locale) that the migrations made."""
+    locale, _ = Locale.objects.get_or_create(language_code="nb")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    return root
+
+
 def library(slug: str, hostname: str, default: bool = False) -> HomePage:
     """A library: a home page as the root of its own Wagtail site."""
-    Locale.objects.get_or_create(language_code="nb")
-    root = Page.get_first_root_node()
+    root = tree_root()
     home = HomePage(title=slug.title(), slug=slug)
     root.add_child(instance=home)
     home.save_revision().publish()

@@ -8,9 +8,9 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Page, Site
 
-from cms.selectors import site_chrome
+from cms.selectors import page_language_links, site_chrome
 
 register = template.Library()
 
@@ -25,39 +25,20 @@ def _chrome(context) -> dict:
     return chrome
 
 
-def _localized_url(page: Page | None, language: str, request) -> str | None:
-    if page is None:
-        return None
-    try:
-        locale = Locale.objects.get_for_language(language)
-    except Locale.DoesNotExist:
-        return None
-    translated = page.get_translation_or_none(locale)
-    if translated is None or not translated.live:
-        return None
-    return translated.get_url(request=request)
-
-
 @register.inclusion_tag("cms/language_switch.html", takes_context=True)
 def language_switch(context):
-    """Links to this page in the other interface languages (the page's translation if it has
-    one, else the same address under the other language prefix)."""
+    """Links to this page in the other interface languages: the page's translation if it
+    has one, else the same address under the other language prefix."""
     request = context.get("request")
     page = context.get("page")
     current = get_language()
+    if isinstance(page, Page) and not context.get("plain_language_urls") and request:
+        return {"links": page_language_links(page, current, settings.LANGUAGES, request)}
     links = []
     for code, name in settings.LANGUAGES:
-        if code == current:
-            continue
-        url = None
-        if isinstance(page, Page) and not context.get("plain_language_urls"):
-            url = _localized_url(page, code, request)
-            if url is None:
-                site = Site.find_for_request(request)
-                url = _localized_url(site.root_page if site else None, code, request)
-        if url is None and request is not None:
-            url = translate_url(request.get_full_path(), code)
-        links.append({"code": code, "name": name, "url": url or "/"})
+        if code != current:
+            path = request.get_full_path() if request is not None else "/"
+            links.append({"code": code, "name": name, "url": translate_url(path, code)})
     return {"links": links}
 
 

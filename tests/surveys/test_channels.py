@@ -54,3 +54,25 @@ def test_embed_origins_must_be_origins(branching_survey):
     with pytest.raises(ValidationError):
         embed.full_clean()
     assert embed.origins() == ["https://ok.example.no"]
+
+
+def test_csrf_failure_inside_an_embed_is_shown_in_the_frame(branching_survey):
+    from django.test import Client
+
+    embed = branching_survey.channels.get(kind="embed")
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="localhost")
+    response = client.post(f"/s/{embed.code}/", {"card": "no"})
+    assert response.status_code == 403
+    assert "frame-ancestors https://wifi.example.no" in response["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response
+
+
+def test_embed_cookies_are_partitioned_when_secure(branching_survey, settings):
+    from django.test import Client
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SESSION_COOKIE_SAMESITE = settings.CSRF_COOKIE_SAMESITE = "None"
+    embed = branching_survey.channels.get(kind="embed")
+    response = Client(HTTP_HOST="localhost").get(f"/s/{embed.code}/")
+    headers = [m.output() for m in response.cookies.values()]
+    assert headers and all("Partitioned" in h and "Secure" in h for h in headers), headers

@@ -1,0 +1,140 @@
+"""axe-core finds no WCAG 2.2 A/AA violation on any public page or survey state, in both
+languages, at phone size (where respondents are)."""
+
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import expect
+from wagtail.models import Locale, Site
+
+from cms.models import LibrarySettings
+from tests import factories
+from tests.e2e.browsing import PHONE, path_of
+
+pytestmark = pytest.mark.e2e
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE = Axe()
+
+
+def build_public_site(home, *, english: bool) -> dict:
+    """A library as respondents meet it: front page, statements in the footer, an open survey
+    with every question type and a closed one; with English translations when asked."""
+    privacy = factories.standard_page(
+        home,
+        "personvern",
+        "Personvernerklæring",
+        "<p>Vi lagrer ikke navn, IP-adresse eller annet som kan identifisere deg.</p>",
+    )
+    statement = factories.standard_page(
+        home,
+        "tilgjengelighet",
+        "Tilgjengelighetserklæring",
+        "<p>Skjemaene følger WCAG 2.2 nivå AA. "
+        '<a href="mailto:post@example.no">Si fra om feil</a>.</p>',
+    )
+    settings = LibrarySettings.for_site(Site.objects.get(root_page=home))
+    settings.library_name = "Stavanger bibliotek"
+    settings.privacy_page = privacy
+    settings.accessibility_page = statement
+    settings.save()
+    pages = {
+        "privacy": privacy,
+        "accessibility": statement,
+        "survey": factories.survey(home, factories.ALL_TYPES, slug="alle"),
+        "closed": factories.survey(
+            home,
+            factories.BRANCHING,
+            slug="stengt",
+            closes_at=timezone.now() - timedelta(days=1),
+            closed_text="<p>Takk til alle som svarte.</p>",
+        ),
+    }
+    if english:
+        pages = {name: factories.translation(page, "en") for name, page in pages.items()}
+        home = home.get_translation(Locale.objects.get(language_code="en"))
+    pages["home"] = home
+    # A late request of the previous test (Chromium's /favicon.ico) can cache the site root
+    # paths while this site is half built; translated pages would then have no URL.
+    Site.clear_site_root_paths_cache()
+    return {name: path_of(page) for name, page in pages.items()}
+
+
+def send(tab) -> None:
+    with tab.expect_navigation():
+        tab.locator(".btns button[type=submit]:not([name])").click()
+
+
+def answer_wrongly(tab) -> None:
+    """Send the all-types page so that every question shows an error: invalid values where
+    a value can be invalid, nothing where only an answer is missing."""
+    tab.fill("#f-postnummer", "abc")  # pattern
+    tab.fill("#f-forslag", "kort")  # min_length
+    tab.fill("#f-alder", "200")  # max
+    tab.fill("#f-epost", "ikke-en-adresse")  # format
+    tab.check("#f-hvorfor-3")  # "Other" without saying what
+    tab.check("#f-bruk-0")  # fewer than min_selections
+    tab.select_option("#f-viktigst--ro", "1")  # only one item ranked
+    send(tab)
+    expect(tab.locator(".q--error")).to_have_count(factories.ALL_TYPES_QUESTIONS)
+
+
+def visit(tab, url: str) -> None:
+    response = tab.goto(url)
+    assert response is not None and response.ok, url
+
+
+def open_case(tab, url: str, paths: dict, case: str) -> None:
+    """Bring the page into the state the case names (and check that it got there)."""
+    survey = url + paths["survey"]
+    if case in ("home", "privacy", "accessibility"):
+        visit(tab, url + paths[case])
+    elif case == "survey":
+        visit(tab, survey)
+        expect(tab.locator("#f-postnummer")).to_be_visible()
+    elif case == "survey-errors":
+        visit(tab, survey)
+        answer_wrongly(tab)
+    elif case == "saved":
+        visit(tab, survey)
+        with tab.expect_navigation():
+            tab.locator("button[name=wizard_save]").click()
+        expect(tab.locator(".code")).to_be_visible()
+    elif case == "resume-code":
+        visit(tab, survey + "fortsett/")
+        expect(tab.locator("#f-code")).to_be_visible()
+    elif case == "closed":
+        visit(tab, url + paths["closed"])
+        expect(tab.locator("main")).to_contain_text("Takk til alle som svarte.")
+        expect(tab.locator("form")).to_have_count(0)
+    elif case == "thanks":
+        visit(tab, survey + "takk/")
+        expect(tab.locator("form")).to_have_count(0)
+    else:
+        raise ValueError(case)
+
+
+CASES = [
+    "home",
+    "privacy",
+    "accessibility",
+    "survey",
+    "survey-errors",
+    "saved",
+    "resume-code",
+    "closed",
+    "thanks",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_no_wcag_violations(new_context, site_url, library_a, language, case):
+    paths = build_public_site(library_a, english=language == "en")
+    tab = new_context(**PHONE).new_page()
+    open_case(tab, site_url, paths, case)
+    assert tab.locator("html").get_attribute("lang") == language
+    results = AXE.run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
