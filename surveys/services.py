@@ -119,13 +119,15 @@ def response_submit(
     answers: dict[str, Any],
     pseudonym: str = "",
     quotas: list[Quota] | None = None,
+    count_start: bool = False,
 ) -> Response:
     """Store a finished response.
 
     Keeps only answers to questions the logic shows (surveys.logic.evaluate). Raises
     SurveyUnavailable when the survey is closed or full, or a quota screens the respondent
     out. Sends ``response_submitted`` after commit. Not idempotent by itself: the wizard's
-    storage reset and the one-per-browser cookie stop a replay.
+    storage reset and the one-per-browser cookie stop a replay. ``count_start`` also counts
+    the respondent as started (a survey finished in one request), in the same transaction.
     """
     state = survey_state(page, quotas)
     if state != "open":
@@ -134,16 +136,19 @@ def response_submit(
     blocking = quota_blocking(page, kept, quotas)
     if blocking is not None:
         raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
-    response = Response.objects.create(
-        survey=page,
-        version=version,
-        channel=channel,
-        channel_kind=channel.kind if channel else Channel.Kind.LINK,
-        language=language,
-        answers=kept,
-        submitted_on=timezone.localdate() if page.store_date else None,
-        pseudonym=pseudonym,
-    )
+    with transaction.atomic():
+        if count_start:
+            survey_start_record(page=page, channel=channel)
+        response = Response.objects.create(
+            survey=page,
+            version=version,
+            channel=channel,
+            channel_kind=channel.kind if channel else Channel.Kind.LINK,
+            language=language,
+            answers=kept,
+            submitted_on=timezone.localdate() if page.store_date else None,
+            pseudonym=pseudonym,
+        )
     transaction.on_commit(
         lambda: response_submitted.send(
             sender=Response, response_id=response.pk, survey_id=page.pk, pseudonym=pseudonym

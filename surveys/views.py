@@ -215,6 +215,7 @@ class SurveyWizard(SessionWizardView):
         if cached is not None:
             return cached
         answers: dict[str, Any] = {}
+        forms: dict[str, StepForm] = {}
         for step in self.schema["steps"]:
             data = self.storage.get_step_data(step["key"])
             if data is None:
@@ -225,8 +226,11 @@ class SurveyWizard(SessionWizardView):
             form = self._form(step, current, data=data)
             if form.is_valid():
                 answers.update(form.answers())
+            forms[step["key"]] = form
         result = evaluate(self.schema, answers)
         self._cleaned_data_cache_evaluation = result
+        # formtools' render_done re-validates every stored step; it gets these same forms.
+        self._cleaned_data_cache_forms = forms
         return result
 
     def _form(self, step, evaluation: Evaluation, data=None) -> StepForm:
@@ -243,7 +247,12 @@ class SurveyWizard(SessionWizardView):
 
     def get_form(self, step=None, data=None, files=None):
         step = step or self.steps.current
-        return self._form(self.steps_by_key[step], self.evaluation(), data=data)
+        evaluation = self.evaluation()
+        if data is not None and data is not self.request.POST:
+            validated = self._cleaned_data_cache_forms.get(step)
+            if validated is not None and validated.data == data:
+                return validated
+        return self._form(self.steps_by_key[step], evaluation, data=data)
 
     def _reachable(self, step: str) -> bool:
         """A step may be shown or posted only when it is visible and every visible step
@@ -313,12 +322,18 @@ class SurveyWizard(SessionWizardView):
             self._forget_caches()
             if self._reachable(goto):
                 return self.render_goto_step(goto)
-        return super().post(*args, **kwargs)
+        response = super().post(*args, **kwargs)
+        if self._start_pending:
+            # Counted after rendering, so the counter row is locked only for the UPDATE.
+            survey_start_record(page=self.page, channel=self.rt.channel)
+        return response
+
+    _start_pending = False
 
     def process_step(self, form):
         extra = self.storage.extra_data
         if not extra.get("started"):
-            survey_start_record(page=self.page, channel=self.rt.channel)
+            self._start_pending = True
             extra["started"] = True
             self.storage.extra_data = extra
         return self._raw()
@@ -378,6 +393,7 @@ class SurveyWizard(SessionWizardView):
         )
 
     def done(self, form_list, **kwargs):
+        count_start, self._start_pending = self._start_pending, False
         try:
             response_submit(
                 page=self.page,
@@ -386,6 +402,7 @@ class SurveyWizard(SessionWizardView):
                 language=get_language() or settings.LANGUAGE_CODE,
                 answers=self.evaluation().answers,
                 quotas=self.rt.quotas,
+                count_start=count_start,
             )
         except SurveyUnavailable as exc:
             return _message(self.request, self.rt, exc.state)
