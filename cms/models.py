@@ -20,7 +20,7 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "surveys.SurveyPage"]
+    subpage_types = ["cms.StandardPage", "surveys.SurveyPage", "panel.PanelSignupPage"]
 
     class Meta:
         verbose_name = _("library home page")

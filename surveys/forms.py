@@ -244,8 +244,9 @@ class StepForm(forms.Form):
             )
 
     def create_consent_field(self, q: dict[str, Any]) -> None:
+        # Survey schemas always require it; the panel's optional consents do not.
         self.fields[q["key"]] = forms.BooleanField(
-            required=True,
+            required=q["required"],
             error_messages={
                 "required": _("Tick the box to confirm: “%(label)s”.") % {"label": self._label(q)}
             },
@@ -325,7 +326,8 @@ class StepForm(forms.Form):
                 order = [o["key"] for o in q["options"]] + [OTHER]
                 result[key] = sorted(data[key], key=order.index)
             elif kind == "consent":
-                result[key] = True
+                if data[key] is True:  # an optional consent left unticked is no consent
+                    result[key] = True
             elif isinstance(data[key], str):
                 result[key] = data[key].strip()
             if q.get("other") and OTHER in (result.get(key) or []):

@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.drafts_purge_expired",
         "schedule": 60 * 60,
     },
+    "purge-unconfirmed-panel-signups": {
+        "task": "panel.tasks.members_purge_unconfirmed",
+        "schedule": 60 * 60,
+    },
 }
 
 # Security headers. The survey embed relaxes frame-ancestors per channel (surveys.views).

@@ -6,7 +6,10 @@ from .base import *  # noqa: F403
 from .base import DATA_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail stays in memory unless a test process is given a real server (EMAIL_URL), as the
+# Celery worker of the integration tests is (aiosmtpd).
+if not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = str(DATA_DIR / "test-media")

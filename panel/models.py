@@ -1,0 +1,161 @@
+"""The user panel: members, versioned consent texts and the append-only consent record.
+
+Personal data is kept to the minimum the panel needs: an e-mail address (to reach the
+member), an optional mobile number, the preferred language, an age band and the screener's
+answers. Every consent is a row that is never changed: member, purpose, text version,
+given or withdrawn, time and channel.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, Site
+
+from surveys.blocks import QUESTION_BLOCKS
+
+
+class Purpose(models.TextChoices):
+    PANEL = "panel", _("Panel membership")
+    LOAN_LINKING = "loan_linking", _("Linking with library loan statistics")
+    INTERVIEWS = "interviews", _("Interviews")
+
+
+class ConsentText(models.Model):
+    """What a member agrees to for one purpose, in one version. A text that anyone has
+    consented to is never edited: a change is a new version (``material`` when members must
+    consent again)."""
+
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    text_nb = models.TextField(_("text (Norwegian Bokmål)"))
+    text_en = models.TextField(_("text (English)"))
+    material = models.BooleanField(
+        _("material change"),
+        default=True,
+        help_text=_("Members who agreed to an earlier version must agree again."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("library"),
+        FieldPanel("purpose"),
+        FieldPanel("text_nb"),
+        FieldPanel("text_en"),
+        FieldPanel("material"),
+    ]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "purpose", "version"], name="unique_consent_version"
+            )
+        ]
+        verbose_name = _("consent text")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} v{self.version}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.version is None:
+            latest = ConsentText.objects.filter(
+                library_id=self.library_id, purpose=self.purpose
+            ).aggregate(n=models.Max("version"))["n"]
+            self.version = (latest or 0) + 1
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.pk and ConsentRecord.objects.filter(text_id=self.pk).exists():
+            raise ValidationError(
+                _("Members have agreed to this version. Add a new version instead.")
+            )
+
+    def text(self, language: str) -> str:
+        return self.text_en if language == "en" else self.text_nb
+
+
+class PanelMember(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for e-mail confirmation")
+        ACTIVE = "active", _("Member")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("e-mail address"))
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="nb")
+    age_band = models.CharField(_("age band"), max_length=20)
+    attributes = models.JSONField(_("screener answers"), default=dict, blank=True)
+    channel = models.CharField(_("joined via"), max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["library", "email"], name="unique_member_email")
+        ]
+        verbose_name = _("panel member")
+
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
+
+class ConsentRecord(models.Model):
+    """Append-only: a consent given or withdrawn. Never updated or deleted while the member
+    exists (erasing the member removes them with the member)."""
+
+    member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+")
+    given = models.BooleanField()
+    at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["at"]
+
+
+class PanelSignupPage(Page):
+    """Where people join the panel: minimum personal data, a screener built with the same
+    question blocks as surveys, and a consent per purpose."""
+
+    intro = RichTextField(blank=True, verbose_name=_("introduction"))
+    screener = StreamField(
+        QUESTION_BLOCKS,
+        blank=True,
+        verbose_name=_("screener questions"),
+        help_text=_("Their answers become member attributes that segments can use."),
+    )
+    thank_you_text = RichTextField(blank=True, verbose_name=_("text after signing up"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("screener"),
+        FieldPanel("thank_you_text"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("panel sign-up page")
+
+    def clean(self) -> None:
+        super().clean()
+        from surveys.keys import assign_keys
+
+        raw = self.screener.get_prep_value()
+        wrapped = assign_keys([{"type": "step", "value": {"key": "screener", "questions": raw}}])
+        keyed = wrapped[0]["value"]["questions"]
+        if keyed != raw:
+            self.screener = keyed  # type: ignore[assignment]
+
+    def serve(self, request, *args, **kwargs):
+        from .views import signup
+
+        return signup(request, self)

@@ -1,0 +1,121 @@
+"""axe-core on every public panel page and state, in Norwegian Bokmål and English, at phone
+size; the sign-up also works with the keyboard and without JavaScript."""
+
+import pytest
+from django.core import signing
+from playwright.sync_api import expect
+from wagtail.models import Site
+
+from panel.models import ConsentText, PanelMember, PanelSignupPage
+from panel.services import confirmation_token
+from tests import factories
+from tests.e2e.browsing import PHONE, path_of
+from tests.e2e.test_accessibility import AXE, WCAG_TAGS, visit
+
+pytestmark = pytest.mark.e2e
+
+
+def _signup_page(home, english: bool) -> str:
+    site = Site.objects.get(root_page=home)
+    ConsentText.objects.create(
+        library=site,
+        purpose="panel",
+        text_nb="Jeg vil være med i brukerpanelet.",
+        text_en="I want to join the user panel.",
+    )
+    ConsentText.objects.create(
+        library=site,
+        purpose="loan_linking",
+        text_nb="Dere kan koble svarene mine med lånestatistikk.",
+        text_en="You may link my answers with loan statistics.",
+    )
+    page = PanelSignupPage(
+        title="Bli med i brukerpanelet",
+        slug="panel",
+        screener=[factories.q("yes_no", "student", "Er du student?")],
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    if english:
+        page = factories.translation(page, "en")
+    Site.clear_site_root_paths_cache()
+    return path_of(page)
+
+
+def _fill(tab, email="kari@example.no", age="20-24") -> None:
+    tab.fill("#f-email", email)
+    tab.check("#f-language-0")
+    tab.check(f"#f-age-band-{['under-18', '18-19', '20-24'].index(age)}")
+    tab.check("#f-student-0")
+    tab.check("#f-consent-panel")
+
+
+def _send(tab) -> None:
+    with tab.expect_navigation():
+        tab.locator(".btns button[type=submit]").click()
+
+
+CASES = ["signup", "signup-errors", "check-email", "age-gate", "confirm", "welcome", "bad-link"]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, language, case):
+    path = _signup_page(library_a, english=language == "en")
+    prefix = "/en" if language == "en" else ""
+    tab = new_context(**PHONE).new_page()
+    visit(tab, site_url + path)
+    if case == "signup-errors":
+        tab.fill("#f-email", "ikke-en-adresse")
+        _send(tab)
+        expect(tab.locator(".error-summary")).to_be_visible()
+    elif case == "check-email":
+        _fill(tab)
+        _send(tab)
+        expect(tab.locator("h1")).to_have_text(
+            "Check your e-mail" if language == "en" else "Sjekk e-posten din"
+        )
+    elif case == "age-gate":
+        _fill(tab, age="under-18")
+        _send(tab)
+        assert PanelMember.objects.count() == 0
+    elif case in ("confirm", "welcome"):
+        _fill(tab)
+        _send(tab)
+        token = confirmation_token(PanelMember.objects.get())
+        visit(tab, f"{site_url}{prefix}/panel/bekreft/{token}/")
+        if case == "welcome":
+            _send(tab)
+            assert PanelMember.objects.get().status == "active"
+    elif case == "bad-link":
+        visit(tab, f"{site_url}{prefix}/panel/bekreft/{signing.b62_encode(42)}/")
+        with tab.expect_navigation():
+            tab.locator(".btns button").click()
+    assert tab.locator("html").get_attribute("lang") == language
+    results = AXE.run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_signup_with_the_keyboard(new_context, site_url, library_a, javascript):
+    path = _signup_page(library_a, english=False)
+    tab = new_context(**PHONE, java_script_enabled=javascript).new_page()
+    visit(tab, site_url + path)
+    tab.locator("#f-email").focus()
+    tab.keyboard.type("ola@example.no")
+    tab.keyboard.press("Tab")  # mobile (optional)
+    tab.keyboard.press("Tab")  # language radios
+    tab.keyboard.press("Space")
+    tab.keyboard.press("Tab")  # age radios
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("ArrowDown")  # 20–24
+    tab.keyboard.press("Tab")  # student yes/no
+    tab.keyboard.press("Space")
+    tab.keyboard.press("Tab")  # panel consent
+    tab.keyboard.press("Space")
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    expect(tab.locator("h1")).to_have_text("Sjekk e-posten din")
+    member = PanelMember.objects.get()
+    assert (member.email, member.language, member.age_band) == ("ola@example.no", "nb", "20-24")
+    assert member.attributes == {"student": "yes"}
