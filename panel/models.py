@@ -8,6 +8,7 @@ given or withdrawn, time and channel.
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,7 @@ class PanelMember(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for e-mail confirmation")
         ACTIVE = "active", _("Member")
+        LEFT = "left", _("Left the panel")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
@@ -159,3 +161,24 @@ class PanelSignupPage(Page):
         from .views import signup
 
         return signup(request, self)
+
+
+class AccessLog(models.Model):
+    """Every time staff see or export a member's personal data. Kept after the member is
+    erased (it then names only the former member's random id)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        LIST = "list", _("listed")
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    member_id = models.UUIDField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("access to personal data")

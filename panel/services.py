@@ -147,3 +147,115 @@ def _sender(site: Site) -> str:
     from cms.models import LibrarySettings
 
     return LibrarySettings.for_site(site).sender_email or settings.DEFAULT_FROM_EMAIL
+
+
+# ---- members' own data ---------------------------------------------------------------------
+MY_DATA_SALT = "innsikt.panel.mydata"
+MY_DATA_MINUTES = 60
+
+
+def my_data_token(member: PanelMember) -> str:
+    return signing.TimestampSigner(salt=MY_DATA_SALT).sign(str(member.pk))
+
+
+def my_data_member(*, token: str) -> PanelMember:
+    """The member a sign-in link was made for. Raises TokenInvalid (expired after an hour)."""
+    try:
+        member_id = signing.TimestampSigner(salt=MY_DATA_SALT).unsign(
+            token, max_age=timedelta(minutes=MY_DATA_MINUTES)
+        )
+    except signing.SignatureExpired as exc:
+        raise TokenInvalid(expired=True) from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid() from exc
+    member = PanelMember.objects.filter(pk=member_id).first()
+    if member is None:
+        raise TokenInvalid()
+    return member
+
+
+def my_data_member_for_email(*, library: Site, email: str) -> PanelMember | None:
+    """The confirmed member with this address in this library, if any."""
+    return (
+        PanelMember.objects.filter(library=library, email=email.strip().lower())
+        .exclude(status=PanelMember.Status.PENDING)
+        .first()
+    )
+
+
+def my_data_link_send(*, member_id: UUID | str) -> bool:
+    """Mail a member a sign-in link to their data. Returns False if the member is gone."""
+    member = PanelMember.objects.filter(pk=member_id).first()
+    if member is None:
+        return False
+    with translation.override(member.language):
+        context = {
+            "url": member.library.root_url
+            + reverse("panel_my_data_signin", args=[my_data_token(member)]),
+            "minutes": MY_DATA_MINUTES,
+            "library": _library_name(member.library),
+        }
+        subject = render_to_string("panel/email/my_data_subject.txt", context).strip()
+        text = render_to_string("panel/email/my_data.txt", context)
+    EmailMultiAlternatives(subject, text, _sender(member.library), [member.email]).send()
+    return True
+
+
+def member_export(*, member: PanelMember) -> dict[str, Any]:
+    """Everything stored about a member, as JSON-ready data (their right of access)."""
+    return {
+        "member": {
+            "id": str(member.pk),
+            "email": member.email,
+            "mobile": member.mobile,
+            "language": member.language,
+            "age_band": member.age_band,
+            "joined_via": member.channel,
+            "status": member.status,
+            "signed_up": member.created_at.isoformat(),
+            "confirmed": member.confirmed_at.isoformat() if member.confirmed_at else None,
+            "screener_answers": member.attributes,
+        },
+        "consents": [
+            {
+                "purpose": record.purpose,
+                "text_version": record.text.version,
+                "text": record.text.text(member.language),
+                "given": record.given,
+                "at": record.at.isoformat(),
+                "channel": record.channel,
+            }
+            for record in member.consents.select_related("text")
+        ],
+        "invitations": [],
+        "interview_bookings": [],
+    }
+
+
+def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-data") -> bool:
+    """Append a withdrawal for a purpose the member has consented to. Withdrawing the panel
+    consent means leaving the panel: no more contact. Returns False if there was nothing to
+    withdraw (idempotent)."""
+    latest = member.consents.filter(purpose=purpose).order_by("-at", "-pk").first()
+    if latest is None or not latest.given:
+        return False
+    with transaction.atomic():
+        ConsentRecord.objects.create(
+            member=member, purpose=purpose, text=latest.text, given=False, channel=channel
+        )
+        if purpose == Purpose.PANEL:
+            PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
+    return True
+
+
+def member_erase(*, member: PanelMember) -> None:
+    """Delete the member and everything that names them (consents). Access-log rows keep
+    only the random id. Pseudonymous answers, once invitations exist, stay as anonymous
+    data with no link back."""
+    member.delete()
+
+
+def access_log_record(*, staff: Any, library_id: int, member_id: UUID | None, action: str) -> None:
+    from .models import AccessLog
+
+    AccessLog.objects.create(staff=staff, library_id=library_id, member_id=member_id, action=action)

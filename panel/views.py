@@ -1,6 +1,9 @@
 """Public panel pages: sign up, the age gate, "check your e-mail", and confirmation."""
 
-from django.http import HttpRequest, HttpResponse
+import time
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -9,9 +12,20 @@ from wagtail.models import Site
 
 from surveys.forms import StepForm
 
+from . import tasks
 from .forms import UNDER_18, signup_questions, signup_values
-from .models import PanelSignupPage, Purpose
-from .services import TokenInvalid, consent_current, member_confirm, member_signup
+from .models import PanelMember, PanelSignupPage, Purpose
+from .services import (
+    TokenInvalid,
+    consent_current,
+    consent_withdraw,
+    member_confirm,
+    member_erase,
+    member_export,
+    member_signup,
+    my_data_member,
+    my_data_member_for_email,
+)
 
 SENT = "sendt"
 
@@ -95,5 +109,153 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         _(
             "Your membership is confirmed. We will e-mail you when there is a survey or an "
             "interview that fits you. You can see, download or delete your data at any time."
+        ),
+    )
+
+
+# ---- members' own data ---------------------------------------------------------------------
+MY_DATA_SESSION = "panel_my_data"
+MY_DATA_SESSION_SECONDS = 30 * 60
+
+
+def _signed_in_member(request: HttpRequest) -> PanelMember | None:
+    marker = request.session.get(MY_DATA_SESSION)
+    if not marker or marker.get("until", 0) < time.time():
+        return None
+    site = Site.find_for_request(request)
+    return PanelMember.objects.filter(pk=marker["member"], library=site).first()
+
+
+def _email_question() -> list[dict]:
+    return [
+        {
+            "type": "email",
+            "key": "email",
+            "label": _("Your e-mail address"),
+            "required": True,
+            "help": _("The address you joined the panel with."),
+            "show_if": None,
+        }
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def my_data_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a sign-in link. The answer is the same whether or not the address is in the
+    panel, so the page reveals nothing about who is a member."""
+    site = Site.find_for_request(request)
+    home = site.root_page if site else None
+    if request.GET.get(SENT):
+        return _message(
+            request,
+            home,
+            _("Check your e-mail"),
+            _(
+                "If the address belongs to a member, we have sent a link to it. The link works "
+                "for 60 minutes."
+            ),
+        )
+    form = StepForm(request.POST or None, questions=_email_question(), pipes={}, seed=0)
+    if request.method == "POST" and form.is_valid() and site is not None:
+        member = my_data_member_for_email(library=site, email=form.answers()["email"])
+        if member is not None:
+            member_id = str(member.pk)
+            transaction.on_commit(lambda: tasks.my_data_link_send.delay(member_id))
+        return redirect(f"{request.path}?{SENT}=1")
+    return render(
+        request,
+        "panel/my_data_request.html",
+        {
+            "page": home,
+            "questions": form.view(),
+            "errors": form.error_list() if form.is_bound else [],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def my_data_signin(request: HttpRequest, token: str) -> HttpResponse:
+    site = Site.find_for_request(request)
+    home = site.root_page if site else None
+    if request.method == "GET":
+        return render(request, "panel/my_data_signin.html", {"page": home})
+    try:
+        member = my_data_member(token=token)
+    except TokenInvalid:
+        return _message(
+            request,
+            home,
+            _("The link does not work"),
+            _("Sign-in links work for 60 minutes. Ask for a new one."),
+            status=400,
+        )
+    request.session.cycle_key()
+    request.session[MY_DATA_SESSION] = {
+        "member": str(member.pk),
+        "until": time.time() + MY_DATA_SESSION_SECONDS,
+    }
+    return redirect("panel_my_data")
+
+
+def my_data(request: HttpRequest) -> HttpResponse:
+    member = _signed_in_member(request)
+    if member is None:
+        return redirect("panel_my_data_request")
+    data = member_export(member=member)
+    given = {}
+    for record in data["consents"]:
+        given[record["purpose"]] = record["given"]
+    return render(
+        request,
+        "panel/my_data.html",
+        {
+            "page": Site.find_for_request(request).root_page,
+            "member": member,
+            "data": data,
+            "purposes": [(p.value, p.label, given.get(p.value)) for p in Purpose],
+        },
+    )
+
+
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    member = _signed_in_member(request)
+    if member is None:
+        return redirect("panel_my_data_request")
+    response = JsonResponse(
+        member_export(member=member), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="mine-data.json"'
+    return response
+
+
+@require_http_methods(["POST"])
+def my_data_withdraw(request: HttpRequest) -> HttpResponse:
+    member = _signed_in_member(request)
+    if member is None:
+        return redirect("panel_my_data_request")
+    purpose = request.POST.get("purpose", "")
+    if purpose in Purpose.values:
+        consent_withdraw(member=member, purpose=purpose)
+    return redirect("panel_my_data")
+
+
+@require_http_methods(["POST"])
+def my_data_erase(request: HttpRequest) -> HttpResponse:
+    member = _signed_in_member(request)
+    home = Site.find_for_request(request).root_page
+    if member is None:
+        return redirect("panel_my_data_request")
+    if request.POST.get("confirm") != "yes":
+        return render(request, "panel/my_data_erase.html", {"page": home})
+    member_erase(member=member)
+    request.session.flush()
+    return _message(
+        request,
+        home,
+        _("Your data is deleted"),
+        _(
+            "You are no longer in the panel and we have deleted what we stored about you. "
+            "Answers you gave to surveys stay only as anonymous data that cannot be traced to "
+            "you."
         ),
     )

@@ -1,7 +1,16 @@
+"""Panel in the Wagtail admin: consent texts (snippets) and members, scoped to the staff
+user's own libraries, with every look at personal data written to the access log."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.views.generic.models import IndexView, InspectView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import ConsentText
+from .models import AccessLog, ConsentText, PanelMember
+from .selectors import member_get_for_user, members_for_user
+from .services import access_log_record
 
 
 class ConsentTextViewSet(SnippetViewSet):
@@ -12,3 +21,67 @@ class ConsentTextViewSet(SnippetViewSet):
 
 
 register_snippet(ConsentTextViewSet)
+
+
+class MemberIndexView(IndexView):
+    def get_base_queryset(self):
+        return members_for_user(self.request.user).order_by("-created_at")
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        libraries = {m.library_id for m in context.get("object_list", [])}
+        for library_id in libraries:
+            access_log_record(
+                staff=self.request.user,
+                library_id=library_id,
+                member_id=None,
+                action=AccessLog.Action.LIST,
+            )
+        return context
+
+
+class MemberInspectView(InspectView):
+    def get_object(self, queryset=None):
+        member = member_get_for_user(self.request.user, self.pk)
+        access_log_record(
+            staff=self.request.user,
+            library_id=member.library_id,
+            member_id=member.pk,
+            action=AccessLog.Action.VIEW,
+        )
+        return member
+
+
+class PanelMemberViewSet(ModelViewSet):
+    model = PanelMember
+    icon = "group"
+    menu_label = _("Panel members")
+    add_to_admin_menu = True
+    menu_order = 260
+    inspect_view_enabled = True
+    index_view_class = MemberIndexView
+    inspect_view_class = MemberInspectView
+    list_display = ["email", "status", "age_band", "channel", "created_at"]
+    list_filter = ["status", "age_band"]
+    search_fields = ["email"]
+    search_backend_name = None  # plain database lookups; members are not in the search index
+    inspect_view_fields = [
+        "email",
+        "mobile",
+        "language",
+        "age_band",
+        "channel",
+        "status",
+        "attributes",
+        "created_at",
+        "confirmed_at",
+    ]
+    form_fields = ["status"]
+
+
+panel_member_viewset = PanelMemberViewSet("panel_members")
+
+
+@hooks.register("register_admin_viewset")
+def register_member_viewset():
+    return panel_member_viewset

@@ -39,6 +39,7 @@ def researcher(username: str, home: Page):
     """A user in the library's researchers group (edit/publish under its home page only)."""
     group, _ = Group.objects.get_or_create(name=f"{home.slug} researchers")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
+    group.permissions.add(Permission.objects.get(codename="view_panelmember"))
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.get_or_create(
             group=group,

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from wagtail.models import Site
 
 from panel.models import ConsentText, PanelMember, PanelSignupPage
-from panel.services import confirmation_token
+from panel.services import confirmation_token, member_confirm, my_data_token
 from tests import factories
 from tests.e2e.browsing import PHONE, path_of
 from tests.e2e.test_accessibility import AXE, WCAG_TAGS, visit
@@ -55,7 +55,18 @@ def _send(tab) -> None:
         tab.locator(".btns button[type=submit]").click()
 
 
-CASES = ["signup", "signup-errors", "check-email", "age-gate", "confirm", "welcome", "bad-link"]
+CASES = [
+    "signup",
+    "signup-errors",
+    "check-email",
+    "age-gate",
+    "confirm",
+    "welcome",
+    "bad-link",
+    "my-data-request",
+    "my-data",
+    "my-data-erase",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -87,6 +98,20 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
         if case == "welcome":
             _send(tab)
             assert PanelMember.objects.get().status == "active"
+    elif case.startswith("my-data"):
+        _fill(tab)
+        _send(tab)
+        member = PanelMember.objects.get()
+        member_confirm(token=confirmation_token(member))
+        if case == "my-data-request":
+            visit(tab, f"{site_url}{prefix}/panel/mine-data/")
+        else:
+            visit(tab, f"{site_url}{prefix}/panel/mine-data/{my_data_token(member)}/")
+            _send(tab)
+            expect(tab.locator("h1")).to_be_visible()
+            if case == "my-data-erase":
+                with tab.expect_navigation():
+                    tab.locator("form[action$='/slett/'] button").click()
     elif case == "bad-link":
         visit(tab, f"{site_url}{prefix}/panel/bekreft/{signing.b62_encode(42)}/")
         with tab.expect_navigation():
