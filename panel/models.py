@@ -18,6 +18,8 @@ from wagtail.models import Page, Site
 
 from surveys.blocks import QUESTION_BLOCKS
 
+from .blocks import SegmentRuleBlock
+
 
 class Purpose(models.TextChoices):
     PANEL = "panel", _("Panel membership")
@@ -182,3 +184,37 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = _("access to personal data")
+
+
+class Segment(models.Model):
+    """A named group of members, by rules over member fields and screener answers (e.g.
+    "student AND loans 1–3 AND joined via an event QR code")."""
+
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    rules = StreamField(
+        [("rule", SegmentRuleBlock())],
+        blank=True,
+        verbose_name=_("rules"),
+        help_text=_("No rules: every active member of the library."),
+    )
+    match = models.CharField(
+        _("combine"),
+        max_length=3,
+        default="all",
+        choices=[("all", _("All rules hold")), ("any", _("Any rule holds"))],
+    )
+
+    panels = [FieldPanel("library"), FieldPanel("name"), FieldPanel("match"), FieldPanel("rules")]
+
+    class Meta:
+        verbose_name = _("segment")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule_list(self) -> list[dict[str, str]]:
+        return [
+            {"field": r.value["field"], "op": r.value["operator"], "value": r.value["value"]}
+            for r in self.rules
+        ]

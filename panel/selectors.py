@@ -8,7 +8,8 @@ from django.http import Http404
 
 from cms.selectors import library_sites_for_user
 
-from .models import PanelMember
+from .models import PanelMember, Segment
+from .segments import segment_q
 
 
 def members_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PanelMember]:
@@ -24,3 +25,18 @@ def member_get_for_user(user: AbstractBaseUser | AnonymousUser, member_id: UUID)
     if member is None:
         raise Http404
     return member
+
+
+def segment_members(segment: Segment) -> QuerySet[PanelMember]:
+    """The library's active members that the segment's rules select."""
+    q, annotations = segment_q(segment.match, segment.rule_list())
+    members = PanelMember.objects.filter(
+        library_id=segment.library_id, status=PanelMember.Status.ACTIVE
+    )
+    if annotations:
+        members = members.annotate(**annotations)
+    return members.filter(q)
+
+
+def segment_count(segment: Segment) -> int:
+    return segment_members(segment).count()

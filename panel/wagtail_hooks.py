@@ -1,15 +1,20 @@
 """Panel in the Wagtail admin: consent texts (snippets) and members, scoped to the staff
 user's own libraries, with every look at personal data written to the access log."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import AccessLog, ConsentText, PanelMember
-from .selectors import member_get_for_user, members_for_user
+from cms.selectors import library_sites_for_user
+
+from .models import AccessLog, ConsentText, PanelMember, Segment
+from .selectors import member_get_for_user, members_for_user, segment_count
 from .services import access_log_record
 
 
@@ -21,6 +26,44 @@ class ConsentTextViewSet(SnippetViewSet):
 
 
 register_snippet(ConsentTextViewSet)
+
+
+class _OwnLibraryObject:
+    """Edit/delete views that find only objects of the staff user's own libraries."""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if obj.library_id not in {s.pk for s in library_sites_for_user(self.request.user)}:
+            raise Http404
+        return obj
+
+
+class SegmentEditView(_OwnLibraryObject, snippet_views.EditView):
+    pass
+
+
+class SegmentDeleteView(_OwnLibraryObject, snippet_views.DeleteView):
+    pass
+
+
+class SegmentViewSet(SnippetViewSet):
+    model = Segment
+    icon = "filter"
+    edit_view_class = SegmentEditView
+    delete_view_class = SegmentDeleteView
+    list_display = [
+        "name",
+        "library",
+        Column("members", label=_("Active members"), accessor=segment_count),
+    ]
+
+    def get_queryset(self, request):
+        return Segment.objects.filter(
+            library__in=[s.pk for s in library_sites_for_user(request.user)]
+        )
+
+
+register_snippet(SegmentViewSet)
 
 
 class MemberIndexView(IndexView):

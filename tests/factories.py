@@ -39,7 +39,12 @@ def researcher(username: str, home: Page):
     """A user in the library's researchers group (edit/publish under its home page only)."""
     group, _ = Group.objects.get_or_create(name=f"{home.slug} researchers")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
-    group.permissions.add(Permission.objects.get(codename="view_panelmember"))
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="panel",
+            codename__in=["view_panelmember", "add_segment", "change_segment", "view_segment"],
+        )
+    )
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.get_or_create(
             group=group,

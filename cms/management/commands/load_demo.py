@@ -85,7 +85,12 @@ class Command(BaseCommand):
     def _group(self, name: str, homes: list[Page]) -> Group:
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(Permission.objects.get(codename="access_admin"))
-        group.permissions.add(Permission.objects.get(codename="view_panelmember"))
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="panel",
+                codename__in=["view_panelmember", "add_segment", "change_segment", "view_segment"],
+            )
+        )
         for codename in ("add_page", "change_page", "publish_page"):
             permission = Permission.objects.get(
                 content_type__app_label="wagtailcore", codename=codename
