@@ -71,6 +71,24 @@ def signup_questions(
             "options": [_option(k, age_labels.get(k, k.replace("-", "–"))) for k in AGE_BANDS],
         },
     ]
+    if texts.get(Purpose.LOAN_LINKING.value) is not None:
+        fixed.append(
+            {
+                "type": "short_text",
+                "key": "card",
+                "label": _("Library card number"),
+                "required": False,
+                "show_if": None,
+                "max_length": 24,
+                "min_length": None,
+                "help": _(
+                    "Only if you agree below that we may link your answers with your "
+                    "loans. We store a scrambled code, never the number."
+                ),
+                "pattern": r"[A-Za-z0-9 ]{4,24}",
+                "pattern_message": _("Write the number on your library card, like N123456789."),
+            }
+        )
     screener = [question(item["type"], item["value"]) for item in page.screener.get_prep_value()]
     consents = []
     for purpose in Purpose:
@@ -92,13 +110,14 @@ def signup_questions(
 
 def signup_values(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
     """Split a valid form's answers into member fields, screener attributes and consents."""
-    fixed = {"email", "mobile", "language", "age-band"}
+    fixed = {"email", "mobile", "language", "age-band", "card"}
     consent_keys = {_consent_key(p.value): p.value for p in Purpose}
     return {
         "email": answers["email"],
         "mobile": answers.get("mobile", ""),
         "language": answers["language"],
         "age_band": answers["age-band"],
+        "card": answers.get("card", ""),
         "attributes": {
             q["key"]: answers[q["key"]]
             for q in questions

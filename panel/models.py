@@ -59,6 +59,7 @@ class ConsentText(models.Model):
             )
         ]
         verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} v{self.version}"
@@ -94,6 +95,13 @@ class PanelMember(models.Model):
     language = models.CharField(_("language"), max_length=8, default="nb")
     age_band = models.CharField(_("age band"), max_length=20)
     attributes = models.JSONField(_("screener answers"), default=dict, blank=True)
+    card_hash = models.CharField(
+        _("library card (keyed hash)"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Only with consent to linking; the card number itself is never stored."),
+    )
     channel = models.CharField(_("joined via"), max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,6 +112,7 @@ class PanelMember(models.Model):
             models.UniqueConstraint(fields=["library", "email"], name="unique_member_email")
         ]
         verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
 
     def __str__(self) -> str:
         return f"{self.pk}"
@@ -209,6 +218,7 @@ class Segment(models.Model):
 
     class Meta:
         verbose_name = _("segment")
+        verbose_name_plural = _("segments")
 
     def __str__(self) -> str:
         return self.name
@@ -218,3 +228,26 @@ class Segment(models.Model):
             {"field": r.value["field"], "op": r.value["operator"], "value": r.value["value"]}
             for r in self.rules
         ]
+
+
+class LoanImport(models.Model):
+    """One upload of loan statistics: counts and line-by-line problems, never identifiers."""
+
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["library", "sha256"], name="unique_loan_file")
+        ]
+        verbose_name = _("loan statistics import")
+        verbose_name_plural = _("loan statistics imports")

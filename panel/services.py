@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
 
-from .models import ConsentRecord, ConsentText, PanelMember, Purpose
+from .loans import card_hash
+from .models import ConsentRecord, ConsentText, LoanImport, PanelMember, Purpose
 
 CONFIRM_SALT = "innsikt.panel.confirm"
 CONFIRM_DAYS = 7
@@ -41,6 +42,7 @@ def member_signup(
     attributes: dict[str, Any],
     consents: dict[str, bool],
     channel: str,
+    card: str = "",
 ) -> PanelMember | None:
     """Sign a person up, or do nothing visible if the address is already in this library's
     panel (no duplicate, nothing revealed to the person at the keyboard; a pending sign-up
@@ -66,6 +68,10 @@ def member_signup(
                 age_band=age_band,
                 attributes=attributes,
                 channel=channel,
+                # Only a keyed hash, and only with consent to linking with loan statistics.
+                card_hash=card_hash(card, settings.INNSIKT_CARD_HMAC_KEY)
+                if card and consents.get(Purpose.LOAN_LINKING)
+                else "",
             )
             for purpose, given in consents.items():
                 text = consent_current(library=library, purpose=purpose)
@@ -259,3 +265,57 @@ def access_log_record(*, staff: Any, library_id: int, member_id: UUID | None, ac
     from .models import AccessLog
 
     AccessLog.objects.create(staff=staff, library_id=library_id, member_id=member_id, action=action)
+
+
+# ---- loan statistics ---------------------------------------------------------------------
+def _consents_now(member: PanelMember, purpose: str) -> bool:
+    latest = member.consents.filter(purpose=purpose).order_by("-at", "-pk").first()
+    return bool(latest and latest.given)
+
+
+def loans_import(
+    *, library: Site, uploaded_by: Any, filename: str, content: bytes
+) -> tuple[LoanImport, bool]:
+    """Apply a loan-statistics file to the members who consented to linking (matched by
+    card hash or e-mail address): their ``loan_band`` and ``loan_year`` attributes take the
+    newest year's band. Returns (the import, whether this exact file was imported before —
+    then nothing changes)."""
+    import hashlib
+
+    from .loans import parse_loans_csv
+
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = LoanImport.objects.filter(library=library, sha256=digest).first()
+    if earlier is not None:
+        return earlier, True
+    rows, problems = parse_loans_csv(content, settings.INNSIKT_CARD_HMAC_KEY)
+    matched = changed = 0
+    with transaction.atomic():
+        members = PanelMember.objects.select_for_update().filter(
+            library=library, status=PanelMember.Status.ACTIVE
+        )
+        by_card = {m.card_hash: m for m in members if m.card_hash}
+        by_email = {m.email: m for m in members}
+        for row in rows:
+            member = by_card.get(row.card_hash) if row.card_hash else by_email.get(row.email)
+            if member is None or not _consents_now(member, Purpose.LOAN_LINKING):
+                continue
+            matched += 1
+            if int(member.attributes.get("loan_year", 0)) > row.year:
+                continue
+            new = {**member.attributes, "loan_band": row.band, "loan_year": row.year}
+            if new != member.attributes:
+                member.attributes = new
+                member.save(update_fields=["attributes"])
+                changed += 1
+        record = LoanImport.objects.create(
+            library=library,
+            sha256=digest,
+            filename=filename[:200],
+            uploaded_by=uploaded_by,
+            rows=len(rows) + len(problems),
+            matched=matched,
+            changed=changed,
+            problems=[{"line": line, "problem": text} for line, text in problems],
+        )
+    return record, False

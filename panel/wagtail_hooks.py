@@ -2,8 +2,10 @@
 user's own libraries, with every look at personal data written to the access log."""
 
 from django.http import Http404
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -13,6 +15,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.selectors import library_sites_for_user
 
+from . import admin_views
 from .models import AccessLog, ConsentText, PanelMember, Segment
 from .selectors import member_get_for_user, members_for_user, segment_count
 from .services import access_log_record
@@ -128,3 +131,18 @@ panel_member_viewset = PanelMemberViewSet("panel_members")
 @hooks.register("register_admin_viewset")
 def register_member_viewset():
     return panel_member_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_panel_admin_urls():
+    return [path("panel/loans/", admin_views.loan_import, name="panel_loan_import")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_loan_import_menu_item():
+    return MenuItem(
+        _("Import loan statistics"),
+        reverse("panel_loan_import"),
+        icon_name="upload",
+        order=270,
+    )

@@ -231,6 +231,9 @@ CONTENT_SECURITY_POLICY = {
 INNSIKT_PUBLIC_BASE_URL = env.str("INNSIKT_PUBLIC_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 INNSIKT_MAX_TEXT_LENGTH = env.int("INNSIKT_MAX_TEXT_LENGTH", default=5000)
 INNSIKT_RATE_LIMIT = env.str("INNSIKT_RATE_LIMIT", default="60/m")
+# Key for the keyed hash (HMAC-SHA256) of library card numbers; cards are never stored in
+# clear. Changing it makes earlier hashes unmatchable, so keep it with the backups.
+INNSIKT_CARD_HMAC_KEY = env.str("INNSIKT_CARD_HMAC_KEY", default=SECRET_KEY)
 
 LOGGING = {
     "version": 1,

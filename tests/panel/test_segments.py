@@ -21,7 +21,7 @@ def _member(site, email, status="active", **fields):
 def _segment(site, rules, match="all"):
     return Segment.objects.create(
         library=site,
-        name="Utvalg",
+        name="Studenter med få lån",
         match=match,
         rules=[
             {"type": "rule", "value": {"field": f, "operator": o, "value": v}} for f, o, v in rules
@@ -90,9 +90,9 @@ def test_segment_list_shows_live_counts_to_own_staff_only(client, members, libra
     client.force_login(factories.researcher("forsker-a", library_a))
     listing = client.get(reverse("wagtailsnippets_panel_segment:list")).content.decode()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
-    assert re.search(r"Utvalg .*Stavanger \S* ?2 ", text), text[-600:]
+    assert re.search(r"Studenter med få lån .*Stavanger \S* ?2 ", text), text[-600:]
     client.force_login(factories.researcher("forsker-b", library_b))
     listing = client.get(reverse("wagtailsnippets_panel_segment:list")).content.decode()
-    assert "Utvalg" not in listing
+    assert "Studenter med få lån" not in listing
     edit = client.get(reverse("wagtailsnippets_panel_segment:edit", args=[segment.pk]))
     assert edit.status_code == 404
