@@ -404,3 +404,59 @@ PRIVACY = (
     "<p>The surveys are anonymous: we do not store IP address, browser or time, only the "
     "date. Results are never shown for groups of fewer than five people.</p>",
 )
+
+
+# The panel (Sølvberget): consent texts per purpose, the sign-up page's screener, a segment.
+CONSENTS = {
+    "panel": (
+        "Jeg vil være med i Sølvbergets brukerpanel. Dere kan sende meg e-post om "
+        "undersøkelser og intervjuer, høyst tre ganger i kvartalet. Jeg kan melde meg ut når "
+        "som helst.",
+        "I want to join Sølvberget's user panel. You may e-mail me about surveys and "
+        "interviews, at most three times a quarter. I can leave at any time.",
+    ),
+    "loan_linking": (
+        "Dere kan koble svarene mine med hvor mye jeg har lånt (i grupper, aldri enkeltlån).",
+        "You may link my answers with how much I borrow (in bands, never single loans).",
+    ),
+    "interviews": (
+        "Dere kan spørre meg om et intervju på 30 minutter.",
+        "You may ask me for a 30-minute interview.",
+    ),
+}
+
+
+def panel_screener(lang: int) -> list[dict[str, Any]]:
+    return [
+        _q("yes_no", "student", ("Er du elev eller student?", "Are you a pupil or student?"), lang),
+        _q(
+            "single_choice",
+            "lan-per-ar",
+            (
+                "Omtrent hvor mange ganger låner du i året?",
+                "About how often do you borrow in a year?",
+            ),
+            lang,
+            options=_opts(
+                ("0", ("Aldri", "Never")),
+                ("1-3", ("1–3 ganger", "1–3 times")),
+                ("4-12", ("4–12 ganger", "4–12 times")),
+                ("13-plus", ("Oftere", "More often")),
+                lang=lang,
+            ),
+        ),
+        _q(
+            "multiple_choice",
+            "arrangementer",
+            ("Hvilke arrangementer går du på?", "Which events do you go to?"),
+            lang,
+            required=False,
+            options=_opts(
+                ("bokbad", ("Bokbad og forfattermøter", "Author talks")),
+                ("sprakkafe", ("Språkkafé", "Language café")),
+                ("konserter", ("Konserter", "Concerts")),
+                ("barn", ("Arrangementer for barn", "Children's events")),
+                lang=lang,
+            ),
+        ),
+    ]

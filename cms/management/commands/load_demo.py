@@ -16,7 +16,9 @@ from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from cms import demo_content as demo
 from cms.models import HomePage, LibrarySettings, StandardPage
+from panel.models import ConsentRecord, ConsentText, PanelMember, PanelSignupPage, Segment
 from surveys.models import Channel, Response, SurveyPage, SurveyStart
+from surveys.schema import question
 from surveys.selectors import survey_live_version
 from surveys.synthetic import synthetic_answers
 
@@ -71,6 +73,7 @@ class Command(BaseCommand):
                 self._site(spec, root, nb, en)
         for spec in demo.SITES:
             self._responses(spec)
+        self._panel(nb, en)
         self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
 
     def _users(self, password: str) -> None:
@@ -179,6 +182,84 @@ class Command(BaseCommand):
             thank_you_text="<p>Thank you! Your answers help us make a better library.</p>",
             closed_text="<p>The survey has closed.</p>",
         )
+
+    def _panel(self, nb: Locale, en: Locale) -> None:
+        """Sølvberget's panel: consent texts, a sign-up page, a segment, and members."""
+        home = HomePage.objects.get(slug="solvberget", locale=nb)
+        site = Site.objects.get(root_page=home)
+        texts = {}
+        for purpose, (text_nb, text_en) in demo.CONSENTS.items():
+            texts[purpose] = ConsentText.objects.filter(library=site, purpose=purpose).first()
+            if texts[purpose] is None:
+                texts[purpose] = ConsentText.objects.create(
+                    library=site, purpose=purpose, text_nb=text_nb, text_en=text_en
+                )
+        page = PanelSignupPage.objects.child_of(home).first()
+        if page is None:
+            page = PanelSignupPage(
+                title="Bli med i brukerpanelet",
+                slug="brukerpanel",
+                intro="<p>Hjelp oss å lage et bedre bibliotek: svar på en undersøkelse noen "
+                "ganger i året.</p>",
+                screener=demo.panel_screener(0),
+            )
+            home.add_child(instance=page)
+            _publish(page)
+        _translate(
+            page,
+            en,
+            title="Join the user panel",
+            slug="user-panel",
+            intro="<p>Help us make a better library: answer a survey a few times a year.</p>",
+            screener=demo.panel_screener(1),
+        )
+        if not Segment.objects.filter(library=site).exists():
+            Segment.objects.create(
+                library=site,
+                name="Studenter med 1–3 lån i året",
+                match="all",
+                rules=[
+                    {"type": "rule", "value": {"field": f, "operator": "equals", "value": v}}
+                    for f, v in (("student", "yes"), ("lan-per-ar", "1-3"))
+                ],
+            )
+        if PanelMember.objects.filter(library=site).exists():
+            return
+        rng = random.Random("panel")
+        channels = ["link", "qr-bokbad", "wifi"]
+        for n in range(60):
+            member = PanelMember.objects.create(
+                library=site,
+                email=f"medlem{n:03d}@example.org",
+                language=rng.choice(["nb", "nb", "en"]),
+                age_band=rng.choice(["18-19", "20-24", "25-34", "35-49", "50-66"]),
+                attributes=synthetic_answers(
+                    {
+                        "steps": [
+                            {
+                                "key": "s",
+                                "questions": [
+                                    question(b["type"], b["value"])
+                                    for b in page.screener.get_prep_value()
+                                ],
+                            }
+                        ]
+                    },
+                    rng,
+                ),
+                channel=rng.choice(channels),
+                status=PanelMember.Status.ACTIVE,
+                confirmed_at=timezone.now(),
+            )
+            for purpose, text in texts.items():
+                if purpose == "panel" or rng.random() < 0.5:
+                    ConsentRecord.objects.create(
+                        member=member,
+                        purpose=purpose,
+                        text=text,
+                        given=True,
+                        channel=member.channel,
+                    )
 
     def _responses(self, spec: dict[str, Any]) -> None:
         s = spec["survey"]
