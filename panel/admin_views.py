@@ -1,13 +1,15 @@
 """Staff views in the Wagtail admin: importing loan statistics for one's own library."""
 
 from django import forms
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from cms.selectors import library_sites_for_user
 
 from .models import LoanImport
-from .services import loans_import
+from .selectors import campaign_get_for_user, campaign_progress, segment_count
+from .services import campaign_launch, loans_import
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -54,5 +56,23 @@ def loan_import(request):
             "result": result,
             "duplicate": duplicate,
             "history": history[:20],
+        },
+    )
+
+
+def campaign_detail(request, campaign_id: int):
+    """Progress from the invitation rows, and the launch button."""
+    campaign = campaign_get_for_user(request.user, campaign_id)
+    if request.method == "POST" and request.POST.get("launch") == "yes":
+        invited = campaign_launch(campaign=campaign, user=request.user)
+        messages.success(request, _("%(n)d members invited.") % {"n": invited})
+        return redirect("panel_campaign", campaign_id=campaign.pk)
+    return render(
+        request,
+        "panel/admin/campaign.html",
+        {
+            "campaign": campaign,
+            "progress": campaign_progress(campaign),
+            "audience": segment_count(campaign.segment),
         },
     )

@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PanelConfig(AppConfig):
-    """The user panel (recruitment, consent, segments, invitations) — see docs/architecture.md."""
+    """The user panel: recruitment, consent, segments, invitations — see docs/panel.md."""
 
     name = "panel"
     verbose_name = _("Panel")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (response_submitted → invitation completed)

@@ -6,10 +6,12 @@ answers. Every consent is a row that is never changed: member, purpose, text ver
 given or withdrawn, time and channel.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -106,6 +108,11 @@ class PanelMember(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(_("hard bounce"), null=True, blank=True)
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    # HMAC of the id (panel.pseudonyms): what pseudonymous answers carry. Deleted with the
+    # member, which breaks every link from their answers back to them.
+    pseudonym = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         constraints = [
@@ -116,6 +123,13 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.pseudonym:
+            from .pseudonyms import member_pseudonym
+
+            self.pseudonym = member_pseudonym(self.pk)
+        super().save(*args, **kwargs)
 
 
 class ConsentRecord(models.Model):
@@ -251,3 +265,100 @@ class LoanImport(models.Model):
         ]
         verbose_name = _("loan statistics import")
         verbose_name_plural = _("loan statistics imports")
+
+
+class Campaign(models.Model):
+    """A survey sent to a segment: when, in which daily window, with which reminders."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    survey = models.ForeignKey(
+        "surveys.SurveyPage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("survey"),
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, verbose_name=_("segment"))
+    starts_at = models.DateTimeField(_("start"))
+    window_start = models.TimeField(_("send from"), default=datetime.time(9, 0))
+    window_end = models.TimeField(_("send until"), default=datetime.time(20, 0))
+    remind_after_days = models.PositiveSmallIntegerField(_("remind after (days)"), default=4)
+    max_reminders = models.PositiveSmallIntegerField(
+        _("reminders at most"), default=1, validators=[MaxValueValidator(2)]
+    )
+    cap = models.PositiveIntegerField(_("at most this many invitations"), null=True, blank=True)
+    greeting = models.TextField(
+        _("greeting"), blank=True, help_text=_("Opens the e-mail, e.g. “Hei! Vi trenger deg.”")
+    )
+    override_reason = models.TextField(
+        _("reason to override the contact limits"),
+        blank=True,
+        help_text=_(
+            "Only for this campaign: invite members even if they were contacted "
+            "recently. Written to the log."
+        ),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    panels = [
+        FieldPanel("library"),
+        FieldPanel("name"),
+        FieldPanel("survey"),
+        FieldPanel("segment"),
+        FieldPanel("starts_at"),
+        FieldPanel("window_start"),
+        FieldPanel("window_end"),
+        FieldPanel("remind_after_days"),
+        FieldPanel("max_reminders"),
+        FieldPanel("cap"),
+        FieldPanel("greeting"),
+        FieldPanel("override_reason"),
+    ]
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(models.Model):
+    """One member invited by one campaign. State machine (DESIGN.md C6): queued → sending
+    (claimed, with a lease) → sent | failed; a stale claim may be taken over."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(
+        PanelMember, null=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "member"], name="one_invitation_each")
+        ]
+        indexes = [models.Index(fields=["campaign", "state"], name="invitation_campaign_state")]

@@ -3,12 +3,12 @@
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from cms.selectors import library_sites_for_user
 
-from .models import PanelMember, Segment
+from .models import Campaign, Invitation, PanelMember, Segment
 from .segments import segment_q
 
 
@@ -40,3 +40,27 @@ def segment_members(segment: Segment) -> QuerySet[PanelMember]:
 
 def segment_count(segment: Segment) -> int:
     return segment_members(segment).count()
+
+
+def campaign_progress(campaign: Campaign) -> dict[str, int]:
+    """Counts from the invitation rows (never from the Celery result backend)."""
+    rows = dict(
+        campaign.invitations.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    return {
+        "invited": sum(rows.values()),
+        "queued": rows.get(Invitation.State.QUEUED, 0) + rows.get(Invitation.State.SENDING, 0),
+        "sent": rows.get(Invitation.State.SENT, 0),
+        "failed": rows.get(Invitation.State.FAILED, 0),
+        "bounced": campaign.invitations.filter(member__bounced_at__isnull=False).count(),
+        "completed": campaign.invitations.filter(completed_at__isnull=False).count(),
+        "reminded": campaign.invitations.filter(reminders_sent__gt=0).count(),
+    }
+
+
+def campaign_get_for_user(user: AbstractBaseUser | AnonymousUser, campaign_id: int) -> Campaign:
+    sites = {s.pk for s in library_sites_for_user(user)}
+    campaign = Campaign.objects.filter(pk=campaign_id, library__in=sites).first()
+    if campaign is None:
+        raise Http404
+    return campaign

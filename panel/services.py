@@ -1,6 +1,6 @@
 """Panel services: sign-up with double opt-in, confirmation, consent, purge (DESIGN.md C2)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -8,13 +8,23 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
 
+from .eligibility import ContactFacts, ContactRules, contact_decision
 from .loans import card_hash
-from .models import ConsentRecord, ConsentText, LoanImport, PanelMember, Purpose
+from .models import (
+    Campaign,
+    ConsentRecord,
+    ConsentText,
+    Invitation,
+    LoanImport,
+    PanelMember,
+    Purpose,
+)
 
 CONFIRM_SALT = "innsikt.panel.confirm"
 CONFIRM_DAYS = 7
@@ -319,3 +329,279 @@ def loans_import(
             problems=[{"line": line, "problem": text} for line, text in problems],
         )
     return record, False
+
+
+# ---- campaigns and invitations -----------------------------------------------------------
+INVITE_SALT = "innsikt.panel.invitation"
+UNSUBSCRIBE_SALT = "innsikt.panel.unsubscribe"
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+CHUNK = 500
+
+
+def contact_rules() -> ContactRules:
+    return ContactRules(
+        cooldown_days=settings.INNSIKT_CONTACT_COOLDOWN_DAYS,
+        max_per_period=settings.INNSIKT_CONTACT_MAX_PER_PERIOD,
+        period_days=settings.INNSIKT_CONTACT_PERIOD_DAYS,
+    )
+
+
+def member_contact_facts(
+    member: PanelMember, campaign: Campaign, current: ConsentText | None
+) -> ContactFacts:
+    """The facts eligibility needs, from a member with prefetched consents and invitations."""
+    records = sorted(
+        (r for r in member.consents.all() if r.purpose == Purpose.PANEL),
+        key=lambda r: (r.at, r.pk),
+    )
+    latest = records[-1] if records else None
+    consent_current = bool(
+        latest
+        and current
+        and (
+            latest.text_id == current.pk
+            or not ConsentText.objects.filter(
+                library_id=member.library_id,
+                purpose=Purpose.PANEL,
+                material=True,
+                version__gt=latest.text.version,
+            ).exists()
+        )
+    )
+    invitations = list(member.invitations.all())
+    return ContactFacts(
+        consent_given=bool(latest and latest.given),
+        consent_current=consent_current,
+        left_panel=member.status == PanelMember.Status.LEFT,
+        bounced=member.bounced_at is not None,
+        do_not_contact=member.do_not_contact,
+        already_invited=any(i.campaign_id == campaign.pk for i in invitations),
+        invited_at=[i.created_at for i in invitations if i.campaign_id != campaign.pk],
+    )
+
+
+def campaign_launch(*, campaign: Campaign, user: Any) -> int:
+    """Invite the segment's eligible members (at most ``cap``) and start sending at the
+    campaign's start, inside its daily window. Returns how many were invited. Launching a
+    running campaign again invites only members not yet invited (idempotent)."""
+    from .selectors import segment_members
+    from .tasks import campaign_dispatch
+
+    now = timezone.now()
+    override = bool(campaign.override_reason.strip())
+    current = consent_current(library=campaign.segment.library, purpose=Purpose.PANEL)
+    members = segment_members(campaign.segment).prefetch_related("consents__text", "invitations")
+    rules = contact_rules()
+    already = Invitation.objects.filter(campaign=campaign).count()
+    room = None if campaign.cap is None else max(campaign.cap - already, 0)
+    new: list[Invitation] = []
+    for member in members.order_by("pk"):
+        if room is not None and len(new) >= room:
+            break
+        facts = member_contact_facts(member, campaign, current)
+        if contact_decision(facts, rules, now, override=override).allowed:
+            new.append(Invitation(campaign=campaign, member=member))
+    with transaction.atomic():
+        Invitation.objects.bulk_create(new, ignore_conflicts=True)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.RUNNING, launched_at=campaign.launched_at or now
+        )
+        if override:
+            access_log_record(
+                staff=user,
+                library_id=campaign.library_id,
+                member_id=None,
+                action=f"override:{campaign.pk}",
+            )
+    transaction.on_commit(lambda: campaign_dispatch.delay(campaign.pk))
+    return len(new)
+
+
+def next_send_time(campaign: Campaign, now: datetime) -> datetime:
+    """The first moment at or after now (and the campaign's start) inside its window,
+    in the site's time zone."""
+    local = timezone.localtime(max(now, campaign.starts_at))
+    start = local.replace(
+        hour=campaign.window_start.hour,
+        minute=campaign.window_start.minute,
+        second=0,
+        microsecond=0,
+    )
+    end = local.replace(
+        hour=campaign.window_end.hour, minute=campaign.window_end.minute, second=0, microsecond=0
+    )
+    if local < start:
+        return start
+    if local < end:
+        return local
+    return start + timedelta(days=1)
+
+
+def invitation_token(invitation_id: UUID | str) -> str:
+    return signing.Signer(salt=INVITE_SALT).sign(str(invitation_id))
+
+
+def invitation_for_token(token: str) -> Invitation:
+    try:
+        invitation_id = signing.Signer(salt=INVITE_SALT).unsign(token)
+    except signing.BadSignature as exc:
+        raise TokenInvalid() from exc
+    invitation = (
+        Invitation.objects.select_related("campaign", "member").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.member is None:
+        raise TokenInvalid()
+    return invitation
+
+
+def unsubscribe_token(member: PanelMember) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(member.pk))
+
+
+def member_for_unsubscribe(token: str) -> PanelMember:
+    try:
+        member_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    except signing.BadSignature as exc:
+        raise TokenInvalid() from exc
+    member = PanelMember.objects.filter(pk=member_id).first()
+    if member is None:
+        raise TokenInvalid()
+    return member
+
+
+def member_unsubscribe(*, member: PanelMember, channel: str) -> None:
+    """Leave the panel (a withdrawal of the panel consent). Idempotent."""
+    if not consent_withdraw(member=member, purpose=Purpose.PANEL, channel=channel):
+        PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
+
+
+def _invitation_message(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
+    member, campaign = invitation.member, invitation.campaign
+    assert member is not None
+    root = member.library.root_url
+    with translation.override(member.language):
+        unsubscribe = root + reverse("panel_unsubscribe", args=[unsubscribe_token(member)])
+        context = {
+            "url": root + reverse("panel_invitation", args=[invitation_token(invitation.pk)]),
+            "unsubscribe": unsubscribe,
+            "greeting": campaign.greeting,
+            "survey": campaign.survey.localized.title,
+            "library": _library_name(member.library),
+            "reminder": reminder,
+        }
+        subject = render_to_string("panel/email/invitation_subject.txt", context).strip()
+        text = render_to_string("panel/email/invitation.txt", context)
+        html = render_to_string("panel/email/invitation.html", context)
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        _sender(member.library),
+        [member.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Message-ID": f"<{invitation.pk}.{int(reminder)}.{invitation.reminders_sent}@innsikt>",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def invitation_send(*, invitation_id: UUID | str) -> str:
+    """Send one invitation exactly once: claim it with a conditional UPDATE (queued, or a
+    stale claim older than the lease), send, then mark it sent. A failure puts it back in
+    the queue until MAX_ATTEMPTS, then marks it failed. Returns the resulting state."""
+    now = timezone.now()
+    claimed = Invitation.objects.filter(
+        Q(state=Invitation.State.QUEUED)
+        | Q(state=Invitation.State.SENDING, claimed_at__lt=now - CLAIM_LEASE),
+        pk=invitation_id,
+    ).update(state=Invitation.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    invitation = (
+        Invitation.objects.select_related("campaign__survey", "member__library")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if not claimed or invitation is None:
+        return invitation.state if invitation else "gone"
+    if (
+        invitation.member is None
+        or invitation.member.bounced_at
+        or (invitation.member.status == PanelMember.Status.LEFT)
+    ):
+        Invitation.objects.filter(pk=invitation_id).update(
+            state=Invitation.State.FAILED, last_error="member left, bounced or erased"
+        )
+        return Invitation.State.FAILED
+    try:
+        _invitation_message(invitation, reminder=False).send()
+    except OSError as exc:
+        state = (
+            Invitation.State.FAILED
+            if invitation.attempts >= MAX_ATTEMPTS
+            else Invitation.State.QUEUED
+        )
+        Invitation.objects.filter(pk=invitation_id).update(
+            state=state, claimed_at=None, last_error=str(exc)[:300]
+        )
+        if state == Invitation.State.QUEUED:
+            raise
+        return state
+    Invitation.objects.filter(pk=invitation_id).update(
+        state=Invitation.State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return Invitation.State.SENT
+
+
+def reminders_due(*, now: datetime) -> list[str]:
+    """Ids of sent, unanswered invitations whose campaign wants a reminder now."""
+    due = []
+    candidates = Invitation.objects.filter(
+        state=Invitation.State.SENT,
+        completed_at__isnull=True,
+        campaign__status=Campaign.Status.RUNNING,
+        reminders_sent__lt=F("campaign__max_reminders"),
+        member__status=PanelMember.Status.ACTIVE,
+        member__bounced_at__isnull=True,
+        member__do_not_contact=False,
+    ).select_related("campaign")
+    for invitation in candidates:
+        last = invitation.reminded_at or invitation.sent_at
+        if last and now - last >= timedelta(days=invitation.campaign.remind_after_days):
+            due.append(str(invitation.pk))
+    return due
+
+
+def reminder_send(*, invitation_id: UUID | str) -> bool:
+    """Send the next reminder unless the member answered, left or bounced meanwhile.
+    Counts first (a conditional UPDATE), so two workers never send the same reminder."""
+    invitation = (
+        Invitation.objects.select_related("campaign__survey", "member__library")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.member is None:
+        return False
+    counted = Invitation.objects.filter(
+        pk=invitation_id, reminders_sent=invitation.reminders_sent, completed_at__isnull=True
+    ).update(reminders_sent=F("reminders_sent") + 1, reminded_at=timezone.now())
+    if not counted:
+        return False
+    _invitation_message(invitation, reminder=True).send()
+    return True
+
+
+def invitation_complete(*, pseudonym: str, survey_id: int) -> int:
+    """Mark the open invitations of this pseudonym's member to this survey (any language)
+    as completed; only that fact is recorded, never which answer was theirs."""
+    from surveys.models import SurveyPage
+
+    page = SurveyPage.objects.filter(pk=survey_id).first()
+    if not pseudonym or page is None:
+        return 0
+    return Invitation.objects.filter(
+        member__pseudonym=pseudonym,
+        campaign__survey__translation_key=page.translation_key,
+        completed_at__isnull=True,
+    ).update(completed_at=timezone.now())

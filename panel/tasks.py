@@ -25,3 +25,62 @@ def members_purge_unconfirmed() -> int:
 def my_data_link_send(member_id: str) -> bool:
     """Mail a member's sign-in link for "my data"."""
     return services.my_data_link_send(member_id=member_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def campaign_dispatch(campaign_id: int) -> int:
+    """Fan a campaign's queued invitations out in chunks, at the next moment inside its
+    sending window. Safe to run twice: sending claims each invitation."""
+    from django.utils import timezone
+
+    from .models import Campaign, Invitation
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return 0
+    eta = services.next_send_time(campaign, timezone.now())
+    ids = [
+        str(pk)
+        for pk in Invitation.objects.filter(
+            campaign=campaign, state=Invitation.State.QUEUED
+        ).values_list("pk", flat=True)
+    ]
+    for start in range(0, len(ids), services.CHUNK):
+        invitations_send.apply_async(args=(ids[start : start + services.CHUNK],), eta=eta)
+    return len(ids)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def invitations_send(invitation_ids: list[str]) -> int:
+    """Send a chunk of invitations; each is claimed, so a retried or duplicated chunk
+    sends nothing twice. An SMTP error retries the chunk with back-off."""
+    sent = 0
+    for invitation_id in invitation_ids:
+        if services.invitation_send(invitation_id=invitation_id) == "sent":
+            sent += 1
+    return sent
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reminders_dispatch() -> int:
+    """Periodic: queue the reminders that are due."""
+    from django.utils import timezone
+
+    due = services.reminders_due(now=timezone.now())
+    for invitation_id in due:
+        reminder_send.delay(invitation_id)
+    return len(due)
+
+
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def reminder_send(invitation_id: str) -> bool:
+    return services.reminder_send(invitation_id=invitation_id)

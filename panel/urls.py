@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("bekreft/<str:token>/", views.confirm, name="panel_confirm"),
+    path("inv/<str:token>/", views.invitation, name="panel_invitation"),
+    path("avmeld/<str:token>/", views.unsubscribe, name="panel_unsubscribe"),
     path("mine-data/", views.my_data_request, name="panel_my_data_request"),
     path("mine-data/side/", views.my_data, name="panel_my_data"),
     path("mine-data/last-ned/", views.my_data_download, name="panel_my_data_download"),

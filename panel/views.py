@@ -7,10 +7,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
 from surveys.forms import StepForm
+from surveys.views import pseudonym_session_key
 
 from . import tasks
 from .forms import UNDER_18, signup_questions, signup_values
@@ -19,10 +21,13 @@ from .services import (
     TokenInvalid,
     consent_current,
     consent_withdraw,
+    invitation_for_token,
     member_confirm,
     member_erase,
     member_export,
+    member_for_unsubscribe,
     member_signup,
+    member_unsubscribe,
     my_data_member,
     my_data_member_for_email,
 )
@@ -257,5 +262,66 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
             "You are no longer in the panel and we have deleted what we stored about you. "
             "Answers you gave to surveys stay only as anonymous data that cannot be traced to "
             "you."
+        ),
+    )
+
+
+# ---- invitations and unsubscribe ----------------------------------------------------------
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link: open the survey as this member's pseudonym (never their id)."""
+    site = Site.find_for_request(request)
+    home = site.root_page if site else None
+    try:
+        invited = invitation_for_token(token)
+    except TokenInvalid:
+        return _message(
+            request,
+            home,
+            _("The link does not work"),
+            _("Copy the whole link from the e-mail."),
+            status=400,
+        )
+    if invited.completed_at is not None:
+        return _message(
+            request,
+            home,
+            _("Thank you, you have already answered"),
+            _("Your answer is registered. You do not need to do anything more."),
+        )
+    survey = invited.campaign.survey
+    localized = survey.localized
+    page = localized.specific if localized.live else survey
+    request.session[pseudonym_session_key(page)] = invited.member.pseudonym
+    return redirect(page.get_url(request=request))
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail clients; the token authorises them
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation (mail scanners follow links); POST unsubscribes, from our
+    page or as an RFC 8058 one-click request."""
+    site = Site.find_for_request(request)
+    home = site.root_page if site else None
+    try:
+        member = member_for_unsubscribe(token)
+    except TokenInvalid:
+        return _message(
+            request,
+            home,
+            _("The link does not work"),
+            _("Copy the whole link from the e-mail."),
+            status=400,
+        )
+    if request.method == "GET":
+        return render(request, "panel/unsubscribe.html", {"page": home})
+    one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+    member_unsubscribe(member=member, channel="one-click" if one_click else "unsubscribe-page")
+    return _message(
+        request,
+        home,
+        _("You are unsubscribed"),
+        _(
+            "You will get no more e-mails from the panel. To also delete what we store about "
+            "you, use “Your data” on the library's website."
         ),
     )

@@ -3,6 +3,7 @@ user's own libraries, with every look at personal data written to the access log
 
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -16,8 +17,13 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.selectors import library_sites_for_user
 
 from . import admin_views
-from .models import AccessLog, ConsentText, PanelMember, Segment
-from .selectors import member_get_for_user, members_for_user, segment_count
+from .models import AccessLog, Campaign, ConsentText, PanelMember, Segment
+from .selectors import (
+    campaign_progress,
+    member_get_for_user,
+    members_for_user,
+    segment_count,
+)
 from .services import access_log_record
 
 
@@ -135,7 +141,53 @@ def register_member_viewset():
 
 @hooks.register("register_admin_urls")
 def register_panel_admin_urls():
-    return [path("panel/loans/", admin_views.loan_import, name="panel_loan_import")]
+    return [
+        path("panel/loans/", admin_views.loan_import, name="panel_loan_import"),
+        path(
+            "panel/campaigns/<int:campaign_id>/", admin_views.campaign_detail, name="panel_campaign"
+        ),
+    ]
+
+
+class CampaignEditView(_OwnLibraryObject, snippet_views.EditView):
+    pass
+
+
+class CampaignDeleteView(_OwnLibraryObject, snippet_views.DeleteView):
+    pass
+
+
+def _progress(campaign):
+    progress = campaign_progress(campaign)
+    return f"{progress['sent']}/{progress['invited']} · {progress['completed']}"
+
+
+class CampaignViewSet(SnippetViewSet):
+    model = Campaign
+    icon = "mail"
+    edit_view_class = CampaignEditView
+    delete_view_class = CampaignDeleteView
+    list_display = [
+        "name",
+        "status",
+        "library",
+        Column("progress", label=_("Sent/invited · answered"), accessor=_progress),
+        Column(
+            "open",
+            label=_("Progress and launch"),
+            accessor=lambda c: format_html(
+                '<a href="{}">{}</a>', reverse("panel_campaign", args=[c.pk]), _("Open")
+            ),
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return Campaign.objects.filter(
+            library__in=[s.pk for s in library_sites_for_user(request.user)]
+        )
+
+
+register_snippet(CampaignViewSet)
 
 
 @hooks.register("register_admin_menu_item")

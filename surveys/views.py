@@ -68,6 +68,12 @@ def _survey_token(page: SurveyPage) -> str:
     return page.translation_key.hex[:16]
 
 
+def pseudonym_session_key(page: SurveyPage) -> str:
+    """Where a pseudonymous respondent's pseudonym waits in the session: the panel puts it
+    there when a member follows an invitation; done() moves it onto the response."""
+    return f"innsikt_pseudonym:{_survey_token(page)}"
+
+
 def _browser_token(request: HttpRequest) -> str | None:
     try:
         return request.get_signed_cookie(TOKEN_COOKIE, default=None, salt=TOKEN_COOKIE)
@@ -394,6 +400,7 @@ class SurveyWizard(SessionWizardView):
 
     def done(self, form_list, **kwargs):
         count_start, self._start_pending = self._start_pending, False
+        pseudonym = self.request.session.pop(pseudonym_session_key(self.page), "")
         try:
             response_submit(
                 page=self.page,
@@ -403,6 +410,7 @@ class SurveyWizard(SessionWizardView):
                 answers=self.evaluation().answers,
                 quotas=self.rt.quotas,
                 count_start=count_start,
+                pseudonym=pseudonym,
             )
         except SurveyUnavailable as exc:
             return _message(self.request, self.rt, exc.state)

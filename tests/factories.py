@@ -42,7 +42,15 @@ def researcher(username: str, home: Page):
     group.permissions.add(
         *Permission.objects.filter(
             content_type__app_label="panel",
-            codename__in=["view_panelmember", "add_segment", "change_segment", "view_segment"],
+            codename__in=[
+                "view_panelmember",
+                "add_segment",
+                "change_segment",
+                "view_segment",
+                "add_campaign",
+                "change_campaign",
+                "view_campaign",
+            ],
         )
     )
     for codename in ("add_page", "change_page", "publish_page"):

@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.drafts_purge_expired",
         "schedule": 60 * 60,
     },
+    "panel-reminders": {
+        "task": "panel.tasks.reminders_dispatch",
+        "schedule": 60 * 60,
+    },
     "purge-unconfirmed-panel-signups": {
         "task": "panel.tasks.members_purge_unconfirmed",
         "schedule": 60 * 60,
@@ -234,6 +238,12 @@ INNSIKT_RATE_LIMIT = env.str("INNSIKT_RATE_LIMIT", default="60/m")
 # Key for the keyed hash (HMAC-SHA256) of library card numbers; cards are never stored in
 # clear. Changing it makes earlier hashes unmatchable, so keep it with the backups.
 INNSIKT_CARD_HMAC_KEY = env.str("INNSIKT_CARD_HMAC_KEY", default=SECRET_KEY)
+# Key of the pseudonyms panel members' answers carry (panel.pseudonyms). Keep it stable.
+INNSIKT_PSEUDONYM_KEY = env.str("INNSIKT_PSEUDONYM_KEY", default=SECRET_KEY)
+# Panel contact governance defaults (panel.eligibility).
+INNSIKT_CONTACT_COOLDOWN_DAYS = env.int("INNSIKT_CONTACT_COOLDOWN_DAYS", default=30)
+INNSIKT_CONTACT_MAX_PER_PERIOD = env.int("INNSIKT_CONTACT_MAX_PER_PERIOD", default=3)
+INNSIKT_CONTACT_PERIOD_DAYS = env.int("INNSIKT_CONTACT_PERIOD_DAYS", default=90)
 
 LOGGING = {
     "version": 1,

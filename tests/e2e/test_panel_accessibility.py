@@ -7,7 +7,12 @@ from playwright.sync_api import expect
 from wagtail.models import Site
 
 from panel.models import ConsentText, PanelMember, PanelSignupPage
-from panel.services import confirmation_token, member_confirm, my_data_token
+from panel.services import (
+    confirmation_token,
+    member_confirm,
+    my_data_token,
+    unsubscribe_token,
+)
 from tests import factories
 from tests.e2e.browsing import PHONE, path_of
 from tests.e2e.test_accessibility import AXE, WCAG_TAGS, visit
@@ -66,6 +71,8 @@ CASES = [
     "my-data-request",
     "my-data",
     "my-data-erase",
+    "unsubscribe",
+    "unsubscribed",
 ]
 
 
@@ -112,6 +119,15 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
             if case == "my-data-erase":
                 with tab.expect_navigation():
                     tab.locator("form[action$='/slett/'] button").click()
+    elif case.startswith("unsubscribe"):
+        _fill(tab)
+        _send(tab)
+        visit(
+            tab, f"{site_url}{prefix}/panel/avmeld/{unsubscribe_token(PanelMember.objects.get())}/"
+        )
+        if case == "unsubscribed":
+            _send(tab)
+            assert PanelMember.objects.get().status == "left"
     elif case == "bad-link":
         visit(tab, f"{site_url}{prefix}/panel/bekreft/{signing.b62_encode(42)}/")
         with tab.expect_navigation():
@@ -134,6 +150,7 @@ def test_signup_with_the_keyboard(new_context, site_url, library_a, javascript):
     tab.keyboard.press("Tab")  # age radios
     tab.keyboard.press("ArrowDown")
     tab.keyboard.press("ArrowDown")  # 20–24
+    tab.keyboard.press("Tab")  # library card number (optional; offered with loan linking)
     tab.keyboard.press("Tab")  # student yes/no
     tab.keyboard.press("Space")
     tab.keyboard.press("Tab")  # panel consent
