@@ -95,6 +95,18 @@ def member_signup(
     return member
 
 
+def _unsign(token: str, salt: str, max_age: timedelta | None = None) -> str:
+    """The value a link's token was signed for; TokenInvalid when tampered or too old."""
+    try:
+        if max_age is None:
+            return signing.Signer(salt=salt).unsign(token)
+        return signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise TokenInvalid(expired=True) from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid() from exc
+
+
 def confirmation_token(member: PanelMember) -> str:
     return signing.TimestampSigner(salt=CONFIRM_SALT).sign(str(member.pk))
 
@@ -125,14 +137,7 @@ def signup_confirmation_send(*, member_id: UUID | str) -> bool:
 def member_confirm(*, token: str) -> PanelMember:
     """Confirm the sign-up a link was made for. Raises TokenInvalid for tampered, unknown
     or expired links. Confirming twice is harmless."""
-    try:
-        member_id = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(
-            token, max_age=timedelta(days=CONFIRM_DAYS)
-        )
-    except signing.SignatureExpired as exc:
-        raise TokenInvalid(expired=True) from exc
-    except signing.BadSignature as exc:
-        raise TokenInvalid() from exc
+    member_id = _unsign(token, CONFIRM_SALT, timedelta(days=CONFIRM_DAYS))
     member = PanelMember.objects.filter(pk=member_id).first()
     if member is None:
         raise TokenInvalid(expired=True)  # purged after its week
@@ -176,14 +181,7 @@ def my_data_token(member: PanelMember) -> str:
 
 def my_data_member(*, token: str) -> PanelMember:
     """The member a sign-in link was made for. Raises TokenInvalid (expired after an hour)."""
-    try:
-        member_id = signing.TimestampSigner(salt=MY_DATA_SALT).unsign(
-            token, max_age=timedelta(minutes=MY_DATA_MINUTES)
-        )
-    except signing.SignatureExpired as exc:
-        raise TokenInvalid(expired=True) from exc
-    except signing.BadSignature as exc:
-        raise TokenInvalid() from exc
+    member_id = _unsign(token, MY_DATA_SALT, timedelta(minutes=MY_DATA_MINUTES))
     member = PanelMember.objects.filter(pk=member_id).first()
     if member is None:
         raise TokenInvalid()
@@ -443,10 +441,7 @@ def invitation_token(invitation_id: UUID | str) -> str:
 
 
 def invitation_for_token(token: str) -> Invitation:
-    try:
-        invitation_id = signing.Signer(salt=INVITE_SALT).unsign(token)
-    except signing.BadSignature as exc:
-        raise TokenInvalid() from exc
+    invitation_id = _unsign(token, INVITE_SALT)
     invitation = (
         Invitation.objects.select_related("campaign", "member").filter(pk=invitation_id).first()
     )
@@ -460,10 +455,7 @@ def unsubscribe_token(member: PanelMember) -> str:
 
 
 def member_for_unsubscribe(token: str) -> PanelMember:
-    try:
-        member_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
-    except signing.BadSignature as exc:
-        raise TokenInvalid() from exc
+    member_id = _unsign(token, UNSUBSCRIBE_SALT)
     member = PanelMember.objects.filter(pk=member_id).first()
     if member is None:
         raise TokenInvalid()

@@ -3,10 +3,10 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from wagtail.models import GroupPagePermission, Locale, Page, Site
+from wagtail.models import Locale, Page, Site
 
 from cms.models import HomePage
+from cms.services import researchers_group_ensure
 from surveys.models import Channel, SurveyPage
 
 
@@ -37,30 +37,7 @@ def library(slug: str, hostname: str, default: bool = False) -> HomePage:
 
 def researcher(username: str, home: Page):
     """A user in the library's researchers group (edit/publish under its home page only)."""
-    group, _ = Group.objects.get_or_create(name=f"{home.slug} researchers")
-    group.permissions.add(Permission.objects.get(codename="access_admin"))
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="panel",
-            codename__in=[
-                "view_panelmember",
-                "add_segment",
-                "change_segment",
-                "view_segment",
-                "add_campaign",
-                "change_campaign",
-                "view_campaign",
-            ],
-        )
-    )
-    for codename in ("add_page", "change_page", "publish_page"):
-        GroupPagePermission.objects.get_or_create(
-            group=group,
-            page=home,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            ),
-        )
+    group = researchers_group_ensure(name=f"{home.slug} researchers", homes=[home])
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
     user.groups.add(group)
     return user

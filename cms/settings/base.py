@@ -174,17 +174,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Innsikt <innsikt@loc
 
 # Celery: kombu's filesystem transport needs no server; CELERY_BROKER_URL for Redis/RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    _queue = DATA_DIR / "celery"
-    for _folder in ("out", "processed", "control"):
-        (_queue / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue / "out"),
-        "data_folder_out": str(_queue / "out"),
-        "processed_folder": str(_queue / "processed"),
-        "control_folder": str(_queue / "control"),
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport: queue, processed and control folders under folder."""
+    for name in ("out", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

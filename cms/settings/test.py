@@ -29,13 +29,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
         "NAME": str(DATA_DIR / f"test-innsikt-{os.getpid()}.sqlite3")
     }
 if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
-    _queue = DATA_DIR / "celery-test"
-    for _folder in ("out", "processed", "control"):
-        (_queue / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue / "out"),
-        "data_folder_out": str(_queue / "out"),
-        "processed_folder": str(_queue / "processed"),
-        "control_folder": str(_queue / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery-test")  # noqa: F405

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, Locale, Page, Site
+from wagtail.models import Locale, Page, Site
 
 from cms import demo_content as demo
 from cms.models import HomePage, LibrarySettings, StandardPage
+from cms.services import researchers_group_ensure
 from panel.models import ConsentRecord, ConsentText, PanelMember, PanelSignupPage, Segment
 from surveys.models import Channel, Response, SurveyPage, SurveyStart
 from surveys.schema import question
@@ -85,33 +86,6 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
 
-    def _group(self, name: str, homes: list[Page]) -> Group:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(Permission.objects.get(codename="access_admin"))
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="panel",
-                codename__in=[
-                    "view_panelmember",
-                    "add_segment",
-                    "change_segment",
-                    "view_segment",
-                    "add_campaign",
-                    "change_campaign",
-                    "view_campaign",
-                ],
-            )
-        )
-        for codename in ("add_page", "change_page", "publish_page"):
-            permission = Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-            for home in homes:
-                GroupPagePermission.objects.get_or_create(
-                    group=group, page=home, permission=permission
-                )
-        return group
-
     def _site(self, spec: dict[str, Any], root: Page, nb: Locale, en: Locale) -> None:
         home = HomePage.objects.filter(slug=spec["slug"], locale=nb).first()
         if home is None:
@@ -158,7 +132,7 @@ class Command(BaseCommand):
         library.privacy_page = pages["privacy"]
         library.save()
 
-        self._group(spec["group"], [home, home_en])
+        researchers_group_ensure(name=spec["group"], homes=[home, home_en])
         User = get_user_model()
         researcher, _ = User.objects.get_or_create(username=spec["researcher"])
         researcher.set_password(_credentials()["password"])
