@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Delivery events (hard bounces) from the mail provider, when one is configured.
+    path("anymail/", include("anymail.urls")),
 ]
 
 if settings.DEBUG:

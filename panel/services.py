@@ -597,3 +597,12 @@ def invitation_complete(*, pseudonym: str, survey_id: int) -> int:
         campaign__survey__translation_key=page.translation_key,
         completed_at__isnull=True,
     ).update(completed_at=timezone.now())
+
+
+# ---- bounces -------------------------------------------------------------------------------
+def member_bounce_record(*, email: str, at: datetime | None = None) -> int:
+    """A hard bounce: no more mail to this address in any library (until it is changed).
+    Returns how many memberships it touched. Idempotent (the first bounce time stays)."""
+    return PanelMember.objects.filter(email=email.strip().lower(), bounced_at__isnull=True).update(
+        bounced_at=at or timezone.now()
+    )
