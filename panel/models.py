@@ -109,6 +109,10 @@ class PanelMember(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(_("hard bounce"), null=True, blank=True)
+    # Retention: the last time the member did something (confirmed, answered, opened their
+    # data), and when we told them their membership will end for inactivity.
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    retention_notice_at = models.DateTimeField(null=True, blank=True)
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     # HMAC of the id (panel.pseudonyms): what pseudonymous answers carry. Deleted with the
     # member, which breaks every link from their answers back to them.

@@ -143,7 +143,9 @@ def member_confirm(*, token: str) -> PanelMember:
         raise TokenInvalid(expired=True)  # purged after its week
     if member.status == PanelMember.Status.PENDING:
         PanelMember.objects.filter(pk=member.pk, status=PanelMember.Status.PENDING).update(
-            status=PanelMember.Status.ACTIVE, confirmed_at=timezone.now()
+            status=PanelMember.Status.ACTIVE,
+            confirmed_at=timezone.now(),
+            last_active_at=timezone.now(),
         )
         member.refresh_from_db()
     return member
@@ -592,6 +594,9 @@ def invitation_complete(*, pseudonym: str, survey_id: int) -> int:
     page = SurveyPage.objects.filter(pk=survey_id).first()
     if not pseudonym or page is None:
         return 0
+    PanelMember.objects.filter(pseudonym=pseudonym).update(
+        last_active_at=timezone.now(), retention_notice_at=None
+    )
     return Invitation.objects.filter(
         member__pseudonym=pseudonym,
         campaign__survey__translation_key=page.translation_key,
@@ -606,3 +611,63 @@ def member_bounce_record(*, email: str, at: datetime | None = None) -> int:
     return PanelMember.objects.filter(email=email.strip().lower(), bounced_at__isnull=True).update(
         bounced_at=at or timezone.now()
     )
+
+
+# ---- retention -----------------------------------------------------------------------------
+RETENTION_NOTICE_DAYS = 30
+
+
+def member_touch(*, member_id: UUID | str) -> None:
+    """The member did something: their membership's inactivity clock restarts."""
+    PanelMember.objects.filter(pk=member_id).update(
+        last_active_at=timezone.now(), retention_notice_at=None
+    )
+
+
+def _retention_months(site: Site) -> int:
+    from cms.models import LibrarySettings
+
+    return LibrarySettings.for_site(site).retention_months
+
+
+def members_retention_run(*, now: datetime | None = None) -> tuple[int, int]:
+    """Per library: warn members inactive for (retention − 30 days) by e-mail, and erase
+    those warned at least 30 days ago who stayed inactive. Returns (warned, erased).
+    Idempotent: a member is warned once per inactive spell."""
+    now = now or timezone.now()
+    warned = erased = 0
+    for site in Site.objects.all():
+        limit = now - timedelta(days=30 * _retention_months(site))
+        members = PanelMember.objects.filter(library=site).exclude(
+            status=PanelMember.Status.PENDING
+        )
+        inactive = members.filter(
+            Q(last_active_at__lt=limit + timedelta(days=RETENTION_NOTICE_DAYS))
+            | Q(
+                last_active_at__isnull=True,
+                created_at__lt=limit + timedelta(days=RETENTION_NOTICE_DAYS),
+            )
+        )
+        for member in inactive.filter(
+            retention_notice_at__lt=now - timedelta(days=RETENTION_NOTICE_DAYS)
+        ):
+            member_erase(member=member)
+            erased += 1
+        for member in inactive.filter(retention_notice_at__isnull=True):
+            if member.bounced_at is None and member.status == PanelMember.Status.ACTIVE:
+                _retention_notice_send(member)
+            PanelMember.objects.filter(pk=member.pk).update(retention_notice_at=now)
+            warned += 1
+    return warned, erased
+
+
+def _retention_notice_send(member: PanelMember) -> None:
+    with translation.override(member.language):
+        context = {
+            "library": _library_name(member.library),
+            "url": member.library.root_url + reverse("panel_my_data_request"),
+            "days": RETENTION_NOTICE_DAYS,
+        }
+        subject = render_to_string("panel/email/retention_subject.txt", context).strip()
+        text = render_to_string("panel/email/retention.txt", context)
+    EmailMultiAlternatives(subject, text, _sender(member.library), [member.email]).send()

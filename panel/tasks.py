@@ -84,3 +84,9 @@ def reminders_dispatch() -> int:
 )
 def reminder_send(invitation_id: str) -> bool:
     return services.reminder_send(invitation_id=invitation_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def members_retention_run() -> tuple[int, int]:
+    """Daily: warn long-inactive members, then erase those who stayed inactive."""
+    return services.members_retention_run()

@@ -27,6 +27,7 @@ from .services import (
     member_export,
     member_for_unsubscribe,
     member_signup,
+    member_touch,
     member_unsubscribe,
     my_data_member,
     my_data_member_for_email,
@@ -194,6 +195,7 @@ def my_data_signin(request: HttpRequest, token: str) -> HttpResponse:
             _("Sign-in links work for 60 minutes. Ask for a new one."),
             status=400,
         )
+    member_touch(member_id=member.pk)  # signing in keeps the membership alive
     request.session.cycle_key()
     request.session[MY_DATA_SESSION] = {
         "member": str(member.pk),
