@@ -32,7 +32,10 @@ class ContactFacts:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str  # a stable code: "ok", "no-consent", "reconsent", "left", ...
+    reason: str  # a stable code: "ok", "no-consent", "left", "cooldown", ...
+    # The member agreed to an earlier version of a materially changed text: the invitation
+    # must ask for consent to the new version before anything else.
+    reconsent: bool = False
 
 
 def contact_decision(
@@ -46,8 +49,6 @@ def contact_decision(
         return Decision(False, "bounced")
     if not facts.consent_given:
         return Decision(False, "no-consent")
-    if not facts.consent_current:
-        return Decision(False, "reconsent")
     if facts.already_invited:
         return Decision(False, "already-invited")
     if not override:
@@ -56,4 +57,4 @@ def contact_decision(
         since = now - timedelta(days=rules.period_days)
         if sum(1 for at in facts.invited_at if at >= since) >= rules.max_per_period:
             return Decision(False, "period-cap")
-    return Decision(True, "ok")
+    return Decision(True, "ok", reconsent=not facts.consent_current)

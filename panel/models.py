@@ -357,6 +357,7 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    reconsent = models.BooleanField(default=False)  # ask for the new consent version first
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     reminded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

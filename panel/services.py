@@ -400,8 +400,9 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
         if room is not None and len(new) >= room:
             break
         facts = member_contact_facts(member, campaign, current)
-        if contact_decision(facts, rules, now, override=override).allowed:
-            new.append(Invitation(campaign=campaign, member=member))
+        decision = contact_decision(facts, rules, now, override=override)
+        if decision.allowed:
+            new.append(Invitation(campaign=campaign, member=member, reconsent=decision.reconsent))
     with transaction.atomic():
         Invitation.objects.bulk_create(new, ignore_conflicts=True)
         Campaign.objects.filter(pk=campaign.pk).update(
@@ -671,3 +672,26 @@ def _retention_notice_send(member: PanelMember) -> None:
         subject = render_to_string("panel/email/retention_subject.txt", context).strip()
         text = render_to_string("panel/email/retention.txt", context)
     EmailMultiAlternatives(subject, text, _sender(member.library), [member.email]).send()
+
+
+def member_needs_reconsent(*, member: PanelMember) -> ConsentText | None:
+    """The current panel text, if the member's latest panel consent is to an older version
+    and a material version has come since; else None."""
+    current = consent_current(library=member.library, purpose=Purpose.PANEL)
+    latest = member.consents.filter(purpose=Purpose.PANEL).order_by("-at", "-pk").first()
+    if current is None or latest is None or not latest.given or latest.text_id == current.pk:
+        return None
+    material_since = ConsentText.objects.filter(
+        library=member.library,
+        purpose=Purpose.PANEL,
+        material=True,
+        version__gt=latest.text.version,
+    ).exists()
+    return current if material_since else None
+
+
+def consent_give(*, member: PanelMember, text: ConsentText, channel: str) -> ConsentRecord:
+    """Append a consent to this text version."""
+    return ConsentRecord.objects.create(
+        member=member, purpose=text.purpose, text=text, given=True, channel=channel
+    )

@@ -20,12 +20,14 @@ from .models import PanelMember, PanelSignupPage, Purpose
 from .services import (
     TokenInvalid,
     consent_current,
+    consent_give,
     consent_withdraw,
     invitation_for_token,
     member_confirm,
     member_erase,
     member_export,
     member_for_unsubscribe,
+    member_needs_reconsent,
     member_signup,
     member_touch,
     member_unsubscribe,
@@ -269,6 +271,7 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
 
 
 # ---- invitations and unsubscribe ----------------------------------------------------------
+@require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation link: open the survey as this member's pseudonym (never their id)."""
     site = Site.find_for_request(request)
@@ -290,6 +293,27 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _("Thank you, you have already answered"),
             _("Your answer is registered. You do not need to do anything more."),
         )
+    new_text = member_needs_reconsent(member=invited.member)
+    if new_text is not None:
+        # The panel's terms changed materially: ask before the survey opens.
+        if request.method != "POST":
+            return render(
+                request,
+                "panel/reconsent.html",
+                {
+                    "page": home,
+                    "text": new_text.text(get_language() or "nb"),
+                },
+            )
+        if request.POST.get("agree") != "yes":
+            member_unsubscribe(member=invited.member, channel="reconsent-declined")
+            return _message(
+                request,
+                home,
+                _("You have left the panel"),
+                _("Thank you for the time you have been a member. We will not contact you again."),
+            )
+        consent_give(member=invited.member, text=new_text, channel="invitation")
     survey = invited.campaign.survey
     localized = survey.localized
     page = localized.specific if localized.live else survey

@@ -209,3 +209,35 @@ def test_smtp_down_requeues_then_fails_visibly(
         assert invitation.last_error
     assert invitation_send(invitation_id=invitation.pk) == "failed"
     assert Invitation.objects.get(pk=invitation.pk).state == "failed"
+
+
+def test_new_material_consent_text_is_asked_for_before_the_survey(
+    campaign, admin_user, django_capture_on_commit_callbacks
+):
+    campaign, members = campaign
+    v2 = ConsentText.objects.create(
+        library=campaign.library,
+        purpose="panel",
+        material=True,
+        text_nb="Nye vilkår: høyst fire e-poster i året.",
+        text_en="New terms.",
+    )
+    assert v2.version == 2
+    with django_capture_on_commit_callbacks(execute=False):
+        campaign_launch(campaign=campaign, user=admin_user)
+    assert Invitation.objects.filter(reconsent=True).count() == 3
+    links = {}
+    for invitation in Invitation.objects.select_related("member"):
+        invitation_send(invitation_id=invitation.pk)
+        links[invitation.member.email] = re.search(
+            r"http://localhost(/panel/inv/\S+/)", mail.outbox[-1].body
+        ).group(1)
+    browser = Client(HTTP_HOST="localhost")
+    page = browser.get(links["kari@example.no"]).content.decode()
+    assert "Nye vilkår: høyst fire e-poster i året." in page
+    response = browser.post(links["kari@example.no"], {"agree": "yes"})
+    assert response.status_code == 302 and response["Location"].endswith("/panelsurvey/")
+    latest = ConsentRecord.objects.filter(member=members["kari"]).latest("at")
+    assert (latest.text.version, latest.given) == (2, True)
+    browser.post(links["ola@example.no"], {"agree": "no"})
+    assert PanelMember.objects.get(pk=members["ola"].pk).status == "left"

@@ -31,7 +31,6 @@ def facts(**changes):
         ({"do_not_contact": True}, "do-not-contact"),
         ({"bounced": True}, "bounced"),
         ({"consent_given": False}, "no-consent"),
-        ({"consent_current": False}, "reconsent"),
         ({"already_invited": True}, "already-invited"),
         ({"invited_at": [NOW - timedelta(days=10)]}, "cooldown"),
         ({"invited_at": [NOW - timedelta(days=d) for d in (31, 50, 80)]}, "period-cap"),
@@ -48,3 +47,9 @@ def test_override_lifts_frequency_rules_only():
     assert contact_decision(recent, RULES, NOW, override=True).allowed
     for change in ({"bounced": True}, {"consent_given": False}, {"left_panel": True}):
         assert not contact_decision(facts(**change), RULES, NOW, override=True).allowed
+
+
+def test_a_new_material_version_still_invites_but_asks_for_consent_first():
+    decision = contact_decision(facts(consent_current=False), RULES, NOW)
+    assert decision.allowed and decision.reconsent
+    assert not contact_decision(facts(), RULES, NOW).reconsent
