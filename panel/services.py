@@ -335,6 +335,7 @@ def loans_import(
 INVITE_SALT = "innsikt.panel.invitation"
 UNSUBSCRIBE_SALT = "innsikt.panel.unsubscribe"
 CLAIM_LEASE = timedelta(minutes=5)
+STUCK_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 CHUNK = 500
 
@@ -695,3 +696,19 @@ def consent_give(*, member: PanelMember, text: ConsentText, channel: str) -> Con
     return ConsentRecord.objects.create(
         member=member, purpose=text.purpose, text=text, given=True, channel=channel
     )
+
+
+def invitations_pending(
+    *, campaign: Campaign, now: datetime, stuck_only: bool = False
+) -> list[str]:
+    """Ids of a campaign's invitations still to send: queued, or claimed by a worker whose
+    lease ran out (it died). ``stuck_only`` keeps only those waiting longer than
+    STUCK_AFTER — what the periodic sweep re-sends, after a worker was killed."""
+    pending = Invitation.objects.filter(
+        Q(state=Invitation.State.QUEUED)
+        | Q(state=Invitation.State.SENDING, claimed_at__lt=now - CLAIM_LEASE),
+        campaign=campaign,
+    )
+    if stuck_only:
+        pending = pending.filter(created_at__lt=now - STUCK_AFTER)
+    return [str(pk) for pk in pending.values_list("pk", flat=True)]

@@ -1,5 +1,7 @@
 """Panel tasks: thin interfaces over services (DESIGN.md C5)."""
 
+from datetime import datetime
+
 from celery import shared_task
 
 from . import services
@@ -33,21 +35,39 @@ def campaign_dispatch(campaign_id: int) -> int:
     sending window. Safe to run twice: sending claims each invitation."""
     from django.utils import timezone
 
-    from .models import Campaign, Invitation
+    from .models import Campaign
 
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         return 0
-    eta = services.next_send_time(campaign, timezone.now())
-    ids = [
-        str(pk)
-        for pk in Invitation.objects.filter(
-            campaign=campaign, state=Invitation.State.QUEUED
-        ).values_list("pk", flat=True)
-    ]
+    now = timezone.now()
+    return _fan_out(
+        services.invitations_pending(campaign=campaign, now=now),
+        services.next_send_time(campaign, now),
+    )
+
+
+def _fan_out(ids: list[str], eta: datetime | None) -> int:
     for start in range(0, len(ids), services.CHUNK):
         invitations_send.apply_async(args=(ids[start : start + services.CHUNK],), eta=eta)
     return len(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def campaigns_sweep() -> int:
+    """Periodic: re-send invitations of running campaigns that are stuck (their worker was
+    killed, or their message lost) — inside the sending window only. Claims make it safe."""
+    from django.utils import timezone
+
+    from .models import Campaign
+
+    now = timezone.now()
+    total = 0
+    for campaign in Campaign.objects.filter(status=Campaign.Status.RUNNING):
+        if services.next_send_time(campaign, now) <= now:
+            ids = services.invitations_pending(campaign=campaign, now=now, stuck_only=True)
+            total += _fan_out(ids, None)
+    return total
 
 
 @shared_task(

@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panel.tasks.reminders_dispatch",
         "schedule": 60 * 60,
     },
+    "panel-campaigns-sweep": {
+        "task": "panel.tasks.campaigns_sweep",
+        "schedule": 5 * 60,
+    },
     "panel-retention": {
         "task": "panel.tasks.members_retention_run",
         "schedule": 24 * 60 * 60,

@@ -241,3 +241,27 @@ def test_new_material_consent_text_is_asked_for_before_the_survey(
     assert (latest.text.version, latest.given) == (2, True)
     browser.post(links["ola@example.no"], {"agree": "no"})
     assert PanelMember.objects.get(pk=members["ola"].pk).status == "left"
+
+
+def test_a_dead_workers_claim_is_taken_over_after_the_lease(
+    campaign, admin_user, django_capture_on_commit_callbacks
+):
+    from panel.services import CLAIM_LEASE, invitations_pending
+
+    campaign, members = campaign
+    with django_capture_on_commit_callbacks(execute=False):
+        campaign_launch(campaign=campaign, user=admin_user)
+    stuck = Invitation.objects.get(member=members["kari"])
+    Invitation.objects.filter(pk=stuck.pk).update(
+        state="sending", claimed_at=timezone.now() - CLAIM_LEASE / 2
+    )
+    now = timezone.now()
+    assert str(stuck.pk) not in invitations_pending(campaign=campaign, now=now)
+    assert invitation_send(invitation_id=stuck.pk) == "sending"  # another worker holds it
+    assert len(mail.outbox) == 0
+    Invitation.objects.filter(pk=stuck.pk).update(
+        claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1)
+    )
+    assert str(stuck.pk) in invitations_pending(campaign=campaign, now=timezone.now())
+    assert invitation_send(invitation_id=stuck.pk) == "sent"
+    assert [m.to for m in mail.outbox] == [["kari@example.no"]]
