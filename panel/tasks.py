@@ -47,7 +47,7 @@ def campaign_dispatch(campaign_id: int) -> int:
     )
 
 
-def _fan_out(ids: list[str], eta: datetime | None) -> int:
+def _fan_out(ids: list[str], eta: datetime) -> int:
     for start in range(0, len(ids), services.CHUNK):
         invitations_send.apply_async(args=(ids[start : start + services.CHUNK],), eta=eta)
     return len(ids)
@@ -66,7 +66,7 @@ def campaigns_sweep() -> int:
     for campaign in Campaign.objects.filter(status=Campaign.Status.RUNNING):
         if services.next_send_time(campaign, now) <= now:
             ids = services.invitations_pending(campaign=campaign, now=now, stuck_only=True)
-            total += _fan_out(ids, None)
+            total += _fan_out(ids, now)
     return total
 
 
