@@ -3,12 +3,14 @@ size; the sign-up also works with the keyboard and without JavaScript."""
 
 import pytest
 from django.core import signing
+from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import Site
 
-from panel.models import ConsentText, PanelMember, PanelSignupPage
+from panel.models import Campaign, ConsentText, Invitation, PanelMember, PanelSignupPage, Segment
 from panel.services import (
     confirmation_token,
+    invitation_token,
     member_confirm,
     my_data_token,
     unsubscribe_token,
@@ -73,6 +75,7 @@ CASES = [
     "my-data-erase",
     "unsubscribe",
     "unsubscribed",
+    "reconsent",
 ]
 
 
@@ -128,6 +131,33 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
         if case == "unsubscribed":
             _send(tab)
             assert PanelMember.objects.get().status == "left"
+    elif case == "reconsent":
+        _fill(tab)
+        _send(tab)
+        member = PanelMember.objects.get()
+        member_confirm(token=confirmation_token(member))
+        site = Site.objects.get(root_page=library_a)
+        ConsentText.objects.create(
+            library=site,
+            purpose="panel",
+            material=True,
+            text_nb="Nye vilkår.",
+            text_en="New terms.",
+        )
+        survey = factories.survey(library_a, factories.BRANCHING, slug="panelsurvey")
+        campaign = Campaign.objects.create(
+            library=site,
+            name="Test",
+            survey=survey,
+            segment=Segment.objects.create(library=site, name="Alle"),
+            starts_at=timezone.now(),
+        )
+        Invitation.objects.create(campaign=campaign, member=member, reconsent=True)
+        invitation = Invitation.objects.get()
+        visit(tab, f"{site_url}{prefix}/panel/inv/{invitation_token(invitation.pk)}/")
+        expect(tab.locator(".panel")).to_contain_text(
+            "Nye vilkår." if language == "nb" else "New terms."
+        )
     elif case == "bad-link":
         visit(tab, f"{site_url}{prefix}/panel/bekreft/{signing.b62_encode(42)}/")
         with tab.expect_navigation():
