@@ -43,6 +43,19 @@ def _message(request: HttpRequest, page, title: str, body: str, *, status: int =
     return render(request, "panel/message.html", context, status=status)
 
 
+def _form_page(request: HttpRequest, template: str, page, form: StepForm) -> HttpResponse:
+    """A public panel form, rendered with the survey question templates and error summary."""
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "questions": form.view(),
+            "errors": form.error_list() if form.is_bound else [],
+        },
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest, page: PanelSignupPage) -> HttpResponse:
     language = get_language() or "nb"
@@ -83,15 +96,7 @@ def signup(request: HttpRequest, page: PanelSignupPage) -> HttpResponse:
             )
         member_signup(library=site, channel=request.GET.get("kanal", "link")[:40], **values)
         return redirect(f"{page.get_url(request)}?{SENT}=1")
-    return render(
-        request,
-        "panel/signup.html",
-        {
-            "page": page,
-            "questions": form.view(),
-            "errors": form.error_list() if form.is_bound else [],
-        },
-    )
+    return _form_page(request, "panel/signup.html", page, form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,15 +175,7 @@ def my_data_request(request: HttpRequest) -> HttpResponse:
             member_id = str(member.pk)
             transaction.on_commit(lambda: tasks.my_data_link_send.delay(member_id))
         return redirect(f"{request.path}?{SENT}=1")
-    return render(
-        request,
-        "panel/my_data_request.html",
-        {
-            "page": home,
-            "questions": form.view(),
-            "errors": form.error_list() if form.is_bound else [],
-        },
-    )
+    return _form_page(request, "panel/my_data_request.html", home, form)
 
 
 @require_http_methods(["GET", "POST"])
