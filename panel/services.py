@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -472,18 +472,38 @@ def member_unsubscribe(*, member: PanelMember, channel: str) -> None:
         PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
 
 
-def _invitation_message(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
+MailCache = dict[tuple[int, str], dict[str, str]]
+
+
+def _campaign_mail_facts(campaign: Campaign, member: PanelMember, cache: MailCache) -> dict:
+    """What every mail of a campaign in one language shares (read once per chunk)."""
+    key = (campaign.pk, member.language)
+    if key not in cache:
+        with translation.override(member.language):
+            cache[key] = {
+                "root": member.library.root_url,
+                "survey": campaign.survey.localized.title,
+                "library": _library_name(member.library),
+                "sender": _sender(member.library),
+            }
+    return cache[key]
+
+
+def _invitation_message(
+    invitation: Invitation, *, reminder: bool, cache: MailCache | None = None
+) -> EmailMultiAlternatives:
     member, campaign = invitation.member, invitation.campaign
     assert member is not None
-    root = member.library.root_url
+    facts = _campaign_mail_facts(campaign, member, {} if cache is None else cache)
+    root = facts["root"]
     with translation.override(member.language):
         unsubscribe = root + reverse("panel_unsubscribe", args=[unsubscribe_token(member)])
         context = {
             "url": root + reverse("panel_invitation", args=[invitation_token(invitation.pk)]),
             "unsubscribe": unsubscribe,
             "greeting": campaign.greeting,
-            "survey": campaign.survey.localized.title,
-            "library": _library_name(member.library),
+            "survey": facts["survey"],
+            "library": facts["library"],
             "reminder": reminder,
         }
         subject = render_to_string("panel/email/invitation_subject.txt", context).strip()
@@ -492,7 +512,7 @@ def _invitation_message(invitation: Invitation, *, reminder: bool) -> EmailMulti
     message = EmailMultiAlternatives(
         subject,
         text,
-        _sender(member.library),
+        facts["sender"],
         [member.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
@@ -504,7 +524,22 @@ def _invitation_message(invitation: Invitation, *, reminder: bool) -> EmailMulti
     return message
 
 
-def invitation_send(*, invitation_id: UUID | str) -> str:
+def invitations_send_chunk(*, invitation_ids: list[str]) -> int:
+    """Send a chunk over one SMTP connection, sharing the campaign's mail facts. Each
+    invitation is still claimed and marked on its own. Returns how many were sent; an SMTP
+    error is raised (after re-queueing that invitation) so the task retries the chunk."""
+    cache: MailCache = {}
+    sent = 0
+    with get_connection() as connection:
+        for invitation_id in invitation_ids:
+            state = invitation_send(invitation_id=invitation_id, connection=connection, cache=cache)
+            sent += state == Invitation.State.SENT
+    return sent
+
+
+def invitation_send(
+    *, invitation_id: UUID | str, connection: Any = None, cache: MailCache | None = None
+) -> str:
     """Send one invitation exactly once: claim it with a conditional UPDATE (queued, or a
     stale claim older than the lease), send, then mark it sent. A failure puts it back in
     the queue until MAX_ATTEMPTS, then marks it failed. Returns the resulting state."""
@@ -531,7 +566,9 @@ def invitation_send(*, invitation_id: UUID | str) -> str:
         )
         return Invitation.State.FAILED
     try:
-        _invitation_message(invitation, reminder=False).send()
+        message = _invitation_message(invitation, reminder=False, cache=cache)
+        message.connection = connection
+        message.send()
     except OSError as exc:
         state = (
             Invitation.State.FAILED

@@ -81,11 +81,7 @@ def campaigns_sweep() -> int:
 def invitations_send(invitation_ids: list[str]) -> int:
     """Send a chunk of invitations; each is claimed, so a retried or duplicated chunk
     sends nothing twice. An SMTP error retries the chunk with back-off."""
-    sent = 0
-    for invitation_id in invitation_ids:
-        if services.invitation_send(invitation_id=invitation_id) == "sent":
-            sent += 1
-    return sent
+    return services.invitations_send_chunk(invitation_ids=invitation_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
