@@ -248,3 +248,27 @@ ALL_TYPES = [
 ]
 # Every answerable question in ALL_TYPES (each shows an error when the page is sent empty).
 ALL_TYPES_QUESTIONS = 15
+
+
+CONSENT_TEXTS = {
+    "panel": ("Jeg vil være med i brukerpanelet.", "I want to join the user panel."),
+    "loan_linking": (
+        "Dere kan koble svarene mine med lånestatistikk.",
+        "You may link my answers with loan statistics.",
+    ),
+    "interviews": ("Jeg kan bli spurt om intervju.", "You may ask me for an interview."),
+}
+
+
+def panel_signup(home: Page, *, purposes: tuple[str, ...], screener: list[dict]):
+    """A published panel sign-up page with consent texts for the given purposes."""
+    from panel.models import ConsentText, PanelSignupPage
+
+    site = Site.objects.get(root_page=home)
+    for purpose in purposes:
+        text_nb, text_en = CONSENT_TEXTS[purpose]
+        ConsentText.objects.create(library=site, purpose=purpose, text_nb=text_nb, text_en=text_en)
+    page = PanelSignupPage(title="Bli med i brukerpanelet", slug="panel", screener=screener)
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return PanelSignupPage.objects.get(pk=page.pk)

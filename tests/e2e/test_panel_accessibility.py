@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import Site
 
-from panel.models import Campaign, ConsentText, Invitation, PanelMember, PanelSignupPage, Segment
+from panel.models import Campaign, ConsentText, Invitation, PanelMember, Segment
 from panel.services import (
     confirmation_token,
     invitation_token,
@@ -23,26 +23,11 @@ pytestmark = pytest.mark.e2e
 
 
 def _signup_page(home, english: bool) -> str:
-    site = Site.objects.get(root_page=home)
-    ConsentText.objects.create(
-        library=site,
-        purpose="panel",
-        text_nb="Jeg vil være med i brukerpanelet.",
-        text_en="I want to join the user panel.",
-    )
-    ConsentText.objects.create(
-        library=site,
-        purpose="loan_linking",
-        text_nb="Dere kan koble svarene mine med lånestatistikk.",
-        text_en="You may link my answers with loan statistics.",
-    )
-    page = PanelSignupPage(
-        title="Bli med i brukerpanelet",
-        slug="panel",
+    page = factories.panel_signup(
+        home,
+        purposes=("panel", "loan_linking"),
         screener=[factories.q("yes_no", "student", "Er du student?")],
     )
-    home.add_child(instance=page)
-    page.save_revision().publish()
     if english:
         page = factories.translation(page, "en")
     Site.clear_site_root_paths_cache()
