@@ -199,6 +199,17 @@ def my_data_member_for_email(*, library: Site, email: str) -> PanelMember | None
     )
 
 
+def my_data_link_request(*, library: Site, email: str) -> None:
+    """Someone asked for a sign-in link: queue the mail if the address belongs to a
+    confirmed member of this library, and do nothing visible otherwise."""
+    member = my_data_member_for_email(library=library, email=email)
+    if member is not None:
+        from .tasks import my_data_link_send as task
+
+        member_id = str(member.pk)
+        transaction.on_commit(lambda: task.delay(member_id))
+
+
 def my_data_link_send(*, member_id: UUID | str) -> bool:
     """Mail a member a sign-in link to their data. Returns False if the member is gone."""
     member = PanelMember.objects.filter(pk=member_id).first()

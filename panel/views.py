@@ -2,7 +2,6 @@
 
 import time
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -14,7 +13,6 @@ from wagtail.models import Site
 from surveys.forms import StepForm
 from surveys.views import pseudonym_session_key
 
-from . import tasks
 from .forms import UNDER_18, signup_questions, signup_values
 from .models import PanelMember, PanelSignupPage, Purpose
 from .services import (
@@ -31,8 +29,8 @@ from .services import (
     member_signup,
     member_touch,
     member_unsubscribe,
+    my_data_link_request,
     my_data_member,
-    my_data_member_for_email,
 )
 
 SENT = "sendt"
@@ -41,6 +39,17 @@ SENT = "sendt"
 def _message(request: HttpRequest, page, title: str, body: str, *, status: int = 200, **extra):
     context = {"page": page, "title": title, "body": body, **extra}
     return render(request, "panel/message.html", context, status=status)
+
+
+def _library(request: HttpRequest):
+    """The request's library (Wagtail site) and its home page, or (None, None)."""
+    site = Site.find_for_request(request)
+    return site, (site.root_page if site else None)
+
+
+def _home(request: HttpRequest):
+    """The home page of the request's library (for the page chrome), or None."""
+    return _library(request)[1]
 
 
 def _form_page(request: HttpRequest, template: str, page, form: StepForm) -> HttpResponse:
@@ -102,8 +111,7 @@ def signup(request: HttpRequest, page: PanelSignupPage) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners follow links); POST confirms."""
-    site = Site.find_for_request(request)
-    home = site.root_page if site else None
+    home = _home(request)
     if request.method == "GET":
         return render(request, "panel/confirm.html", {"page": home})
     try:
@@ -156,8 +164,7 @@ def _email_question() -> list[dict]:
 def my_data_request(request: HttpRequest) -> HttpResponse:
     """Ask for a sign-in link. The answer is the same whether or not the address is in the
     panel, so the page reveals nothing about who is a member."""
-    site = Site.find_for_request(request)
-    home = site.root_page if site else None
+    site, home = _library(request)
     if request.GET.get(SENT):
         return _message(
             request,
@@ -170,18 +177,14 @@ def my_data_request(request: HttpRequest) -> HttpResponse:
         )
     form = StepForm(request.POST or None, questions=_email_question(), pipes={}, seed=0)
     if request.method == "POST" and form.is_valid() and site is not None:
-        member = my_data_member_for_email(library=site, email=form.answers()["email"])
-        if member is not None:
-            member_id = str(member.pk)
-            transaction.on_commit(lambda: tasks.my_data_link_send.delay(member_id))
+        my_data_link_request(library=site, email=form.answers()["email"])
         return redirect(f"{request.path}?{SENT}=1")
     return _form_page(request, "panel/my_data_request.html", home, form)
 
 
 @require_http_methods(["GET", "POST"])
 def my_data_signin(request: HttpRequest, token: str) -> HttpResponse:
-    site = Site.find_for_request(request)
-    home = site.root_page if site else None
+    home = _home(request)
     if request.method == "GET":
         return render(request, "panel/my_data_signin.html", {"page": home})
     try:
@@ -215,7 +218,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         request,
         "panel/my_data.html",
         {
-            "page": Site.find_for_request(request).root_page,
+            "page": _home(request),
             "member": member,
             "data": data,
             "purposes": [(p.value, p.label, given.get(p.value)) for p in Purpose],
@@ -248,7 +251,7 @@ def my_data_withdraw(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def my_data_erase(request: HttpRequest) -> HttpResponse:
     member = _signed_in_member(request)
-    home = Site.find_for_request(request).root_page
+    home = _home(request)
     if member is None:
         return redirect("panel_my_data_request")
     if request.POST.get("confirm") != "yes":
@@ -271,8 +274,7 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation link: open the survey as this member's pseudonym (never their id)."""
-    site = Site.find_for_request(request)
-    home = site.root_page if site else None
+    home = _home(request)
     try:
         invited = invitation_for_token(token)
     except TokenInvalid:
@@ -323,8 +325,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation (mail scanners follow links); POST unsubscribes, from our
     page or as an RFC 8058 one-click request."""
-    site = Site.find_for_request(request)
-    home = site.root_page if site else None
+    home = _home(request)
     try:
         member = member_for_unsubscribe(token)
     except TokenInvalid:
