@@ -17,10 +17,13 @@ Run by hand (not part of the test suite). It
    ``campaign_launch`` itself and then launch → every invitation accepted by the sink
    (bounded by ``--timeout``), and checks duplicates (each member exactly once) and the
    invitation rows;
-5. profiles ``invitation_send`` in-process (cProfile, ``--profile-sends`` sends to the sink);
+5. profiles ``invitations_send`` in-process (cProfile, a chunk of ``--profile-sends`` to the sink);
 6. builds a second library with ``--segment-members`` members and times ``segment_count`` of a
    two-rule segment (student = yes AND loan_band = 1-3): median of 5 after a warm-up;
 7. prints the results table and the goals (markdown).
+
+BENCH_POOL / BENCH_CONCURRENCY (default ``solo`` / ``1``) change the workers' pool, e.g.
+``threads`` / ``4``, to compare.
 
 Only 127.0.0.1 is contacted.
 """
@@ -31,6 +34,7 @@ import io
 import os
 import pstats
 import random
+import resource
 import smtplib
 import socket
 import statistics
@@ -232,6 +236,9 @@ def plain_loop(campaign, n: int, port: int, sink: Sink) -> dict:
 
 
 # ---- Celery workers ---------------------------------------------------------------------
+POOL, CONCURRENCY = os.environ.get("BENCH_POOL", "solo"), os.environ.get("BENCH_CONCURRENCY", "1")
+
+
 def start_workers(email_url: str, directory: Path) -> list[tuple[subprocess.Popen, Path]]:
     env = {
         **os.environ,
@@ -251,8 +258,8 @@ def start_workers(email_url: str, directory: Path) -> list[tuple[subprocess.Pope
                 "-A",
                 "cms",
                 "worker",
-                "--pool=solo",
-                "--concurrency=1",
+                f"--pool={POOL}",
+                f"--concurrency={CONCURRENCY}",
                 f"--hostname=bench{i + 1}@%h",
                 "--loglevel=INFO",
                 "--without-gossip",
@@ -332,12 +339,13 @@ def run_campaign(campaign, n: int, sink: Sink, timeout: float, workers) -> dict:
 
 # ---- profile of invitation_send -----------------------------------------------------------
 def profile_sends(campaign, count: int, sink: Sink) -> dict:
-    """cProfile of ``count`` invitation_send calls in-process (a fresh campaign's rows)."""
+    """cProfile of ``invitations_send`` in-process: a chunk of ``count`` (a fresh
+    campaign's rows) timed without the profiler, then another chunk under cProfile."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from panel.models import Campaign, Invitation, PanelMember
-    from panel.services import invitation_send
+    from panel.services import invitation_send, invitations_send
 
     second = Campaign.objects.create(
         library=campaign.library,
@@ -359,35 +367,34 @@ def profile_sends(campaign, count: int, sink: Sink) -> dict:
     # First without the profiler (the plain in-process cost of a send), then profiled.
     plain_ids, ids = ids[1 : count + 1], [ids[0], *ids[count + 1 :]]
     start = time.perf_counter()
-    for pk in plain_ids:
-        invitation_send(invitation_id=pk)
+    invitations_send(invitation_ids=plain_ids)
     unprofiled_ms = 1000 * (time.perf_counter() - start) / max(len(plain_ids), 1)
     sink.reset()
     profiler = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
         profiler.enable()
-        for pk in ids[1:]:
-            invitation_send(invitation_id=pk)
+        invitations_send(invitation_ids=ids[1:])
         profiler.disable()
         seconds = time.perf_counter() - start
     sends = len(ids) - 1
     stats = pstats.Stats(profiler)
-    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "invitation_send") or seconds
+    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "invitations_send") or seconds
     buckets = {
-        "_invitation_message (render: 3 templates, reverse, signing, LibrarySettings)": (
+        "_invitation_message (links, signing, template fill)": (
             "services.py",
             "_invitation_message",
         ),
-        "render_to_string (templates)": ("loader.py", "render_to_string"),
-        "LibrarySettings.for_site (sender + library name)": ("", "for_site"),
-        "EmailMessage.send (MIME build + SMTP)": ("message.py", "send"),
-        "SMTP connection open (connect, EHLO)": ("smtp.py", "open"),
-        "SMTP close (QUIT)": ("smtp.py", "close"),
+        "render_to_string (templates, once per chunk and language)": (
+            "loader.py",
+            "render_to_string",
+        ),
+        "send_recorded (MIME build + SMTP + the sent mark)": ("mail.py", "send_recorded"),
         "SMTP sendmail (MAIL/RCPT/DATA)": ("smtplib.py", "sendmail"),
         "message() (MIME build)": ("message.py", "message"),
+        "the sent mark (record: UPDATE, commit)": ("services.py", "record"),
         "SQL execute (all queries)": ("utils.py", "_execute"),
-        "QuerySet.update (claim, mark sent)": ("query.py", "update"),
+        "QuerySet.update (claim, marks)": ("query.py", "update"),
     }
     costs = []
     for label, (filename, func) in buckets.items():
@@ -491,6 +498,10 @@ def report(args, plain: dict, run: dict, prof: dict | None, seg: dict | None) ->
     print(f"| messages/s, launch → last | {run['rate']:.0f} |")
     print(f"| messages/s, first → last message | {run['send_rate']:.0f} |")
     print(
+        f"| CPU per message: both workers (incl. their start-up) / this process (the sink, "
+        f"the launch) | {run['worker_cpu_ms']:.2f} ms / {run['bench_cpu_ms']:.2f} ms |"
+    )
+    print(
         f"| plain smtplib loop, one connection ({plain['size']} bytes each) | "
         f"{plain['rate']:.0f} msg/s ({plain['seconds']:.1f} s for {n}) |"
     )
@@ -593,12 +604,26 @@ def main() -> int:
         connections.close_all()
         with tempfile.TemporaryDirectory(prefix="innsikt-panel-bench-") as tmp:
             print(f"bench: starting {WORKERS} Celery workers", flush=True)
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             workers = start_workers(email_url, Path(tmp))
+            me = resource.getrusage(resource.RUSAGE_SELF)
             try:
                 print("bench: launching the campaign", flush=True)
                 run = run_campaign(campaign, args.members, sink, args.timeout, workers)
             finally:
+                me_after = resource.getrusage(resource.RUSAGE_SELF)
                 stop_workers(workers)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run["worker_cpu_ms"] = (
+                1000
+                * (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
+                / max(run["accepted"], 1)
+            )
+            run["bench_cpu_ms"] = (
+                1000
+                * (me_after.ru_utime + me_after.ru_stime - me.ru_utime - me.ru_stime)
+                / max(run["accepted"], 1)
+            )
             errors = [
                 line
                 for _p, log in workers

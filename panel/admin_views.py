@@ -1,15 +1,27 @@
-"""Staff views in the Wagtail admin: importing loan statistics for one's own library."""
+"""Staff views in the Wagtail admin: loan import, campaign progress and launch, sign-up
+channels with their posters — each scoped to the libraries the user works for."""
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cms.models import LibrarySettings
 from cms.selectors import library_sites_for_user
+from surveys.posters import poster_pdf, poster_svg
 
-from .models import LoanImport
-from .selectors import campaign_get_for_user, campaign_progress, segment_count
-from .services import campaign_launch, loans_import
+from .models import LoanImport, SignupChannel
+from .selectors import (
+    campaign_failures,
+    campaign_get_for_user,
+    campaign_progress,
+    segment_count,
+    signup_channel_get_for_user,
+    signup_channels_for_user,
+)
+from .services import campaign_launch, campaign_retry_failed, loans_import
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -67,12 +79,48 @@ def campaign_detail(request, campaign_id: int):
         invited = campaign_launch(campaign=campaign, user=request.user)
         messages.success(request, _("%(n)d members invited.") % {"n": invited})
         return redirect("panel_campaign", campaign_id=campaign.pk)
+    if request.method == "POST" and request.POST.get("retry") == "yes":
+        queued = campaign_retry_failed(campaign=campaign)
+        messages.success(request, _("%(n)d failed invitations queued again.") % {"n": queued})
+        return redirect("panel_campaign", campaign_id=campaign.pk)
     return render(
         request,
         "panel/admin/campaign.html",
         {
             "campaign": campaign,
             "progress": campaign_progress(campaign),
+            "failures": campaign_failures(campaign),
             "audience": segment_count(campaign.segment),
         },
     )
+
+
+def _channel_url(channel: SignupChannel) -> str:
+    site = channel.page.get_site()
+    return (site.root_url if site else "") + reverse("panel_signup_channel", args=[channel.code])
+
+
+def signup_channels(request):
+    """The sign-up pages' channels with their addresses, QR posters and embed codes."""
+    rows = [
+        {"channel": channel, "url": _channel_url(channel)}
+        for channel in signup_channels_for_user(request.user)
+    ]
+    return render(request, "panel/admin/signup_channels.html", {"rows": rows})
+
+
+def signup_channel_poster(request, channel_id: int, fmt: str):
+    channel = signup_channel_get_for_user(request.user, channel_id)
+    site = channel.page.get_site()
+    kwargs = {
+        "library": (LibrarySettings.for_site(site).library_name or site.site_name) if site else "",
+        "title": channel.page.title,
+        "event": channel.name,
+        "url": _channel_url(channel),
+    }
+    if fmt == "pdf":
+        response = HttpResponse(poster_pdf(**kwargs), content_type="application/pdf")
+    else:
+        response = HttpResponse(poster_svg(**kwargs), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="panel-{channel.code}.{fmt}"'
+    return response

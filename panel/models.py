@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
 from surveys.blocks import QUESTION_BLOCKS
+from surveys.models import ChannelBase
 
 from .blocks import SegmentRuleBlock
 
@@ -169,9 +171,21 @@ class PanelSignupPage(Page):
         FieldPanel("intro"),
         FieldPanel("screener"),
         FieldPanel("thank_you_text"),
+        InlinePanel(
+            "channels",
+            label=_("Channels (link, QR poster, wifi embed)"),
+            help_text=_(
+                "Each channel gets its own short address; who joins through it is recorded "
+                "(segments can select “joined via event QR”). Posters and embed codes: "
+                "Panel → Sign-up channels."
+            ),
+        ),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []
+    # A channel's code is its address: copies (translations included) get their own
+    # channels; a channel reaches the page in the visitor's language.
+    exclude_fields_in_copy = ["channels"]
 
     class Meta:
         verbose_name = _("panel sign-up page")
@@ -190,6 +204,13 @@ class PanelSignupPage(Page):
         from .views import signup
 
         return signup(request, self)
+
+
+class SignupChannel(ChannelBase):
+    page = ParentalKey(PanelSignupPage, on_delete=models.CASCADE, related_name="channels")
+
+    class Meta(ChannelBase.Meta):
+        verbose_name = _("sign-up channel")
 
 
 class AccessLog(models.Model):

@@ -1,14 +1,27 @@
 """Panel reads, scoped to the libraries a staff user works for (DESIGN.md C9)."""
 
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from cms.selectors import library_sites_for_user
 
-from .models import Campaign, Invitation, PanelMember, Segment
+from .eligibility import ContactFacts
+from .models import (
+    Campaign,
+    ConsentRecord,
+    ConsentText,
+    Invitation,
+    PanelMember,
+    Purpose,
+    Segment,
+    SignupChannel,
+)
 from .segments import segment_q
 
 
@@ -27,6 +40,23 @@ def member_get_for_user(user: AbstractBaseUser | AnonymousUser, member_id: UUID)
     return member
 
 
+def signup_channels_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[SignupChannel]:
+    """Channels of the sign-up pages in the libraries the user works for."""
+    within = Q(pk__in=[])
+    for site in library_sites_for_user(user):
+        within |= Q(page__path__startswith=site.root_page.path)
+    return SignupChannel.objects.filter(within).select_related("page").order_by("page", "name")
+
+
+def signup_channel_get_for_user(
+    user: AbstractBaseUser | AnonymousUser, channel_id: int
+) -> SignupChannel:
+    channel = signup_channels_for_user(user).filter(pk=channel_id).first()
+    if channel is None:
+        raise Http404
+    return channel
+
+
 def segment_members(segment: Segment) -> QuerySet[PanelMember]:
     """The library's active members that the segment's rules select."""
     q, annotations = segment_q(segment.match, segment.rule_list())
@@ -36,6 +66,56 @@ def segment_members(segment: Segment) -> QuerySet[PanelMember]:
     if annotations:
         members = members.annotate(**annotations)
     return members.filter(q)
+
+
+def contact_facts(
+    campaign: Campaign, members: QuerySet[PanelMember], current: ConsentText | None
+) -> Iterator[tuple[UUID, ContactFacts]]:
+    """What eligibility needs to know about each of ``members`` (by id, in id order) for
+    ``campaign``, in four queries whatever their number: the members, their panel consent
+    records, their invitations, and the library's materially changed consent versions."""
+    rows = list(members.order_by("pk").values_list("pk", "status", "bounced_at", "do_not_contact"))
+    ids = members.values("pk")
+    latest: dict[UUID, tuple[int, int, bool]] = {}  # member → (text id, version, given)
+    for member_id, text_id, version, given in (
+        ConsentRecord.objects.filter(member__in=ids, purpose=Purpose.PANEL)
+        .order_by("at", "pk")
+        .values_list("member_id", "text_id", "text__version", "given")
+    ):
+        latest[member_id] = (text_id, version, given)
+    invited: dict[UUID, list[datetime]] = defaultdict(list)
+    already: set[UUID] = set()
+    for member_id, campaign_id, created_at in Invitation.objects.filter(member__in=ids).values_list(
+        "member_id", "campaign_id", "created_at"
+    ):
+        if campaign_id == campaign.pk:
+            already.add(member_id)
+        else:
+            invited[member_id].append(created_at)
+    newest_material = (
+        ConsentText.objects.filter(
+            library_id=campaign.segment.library_id, purpose=Purpose.PANEL, material=True
+        ).aggregate(v=Max("version"))["v"]
+        or 0
+    )
+    for member_id, status, bounced_at, do_not_contact in rows:
+        text_id, version, given = latest.get(member_id, (0, 0, False))
+        yield (
+            member_id,
+            ContactFacts(
+                consent_given=given,
+                consent_current=bool(
+                    current
+                    and member_id in latest
+                    and (text_id == current.pk or version >= newest_material)
+                ),
+                left_panel=status == PanelMember.Status.LEFT,
+                bounced=bounced_at is not None,
+                do_not_contact=do_not_contact,
+                already_invited=member_id in already,
+                invited_at=invited.get(member_id, []),
+            ),
+        )
 
 
 def segment_count(segment: Segment) -> int:
@@ -56,6 +136,17 @@ def campaign_progress(campaign: Campaign) -> dict[str, int]:
         "completed": campaign.invitations.filter(completed_at__isnull=False).count(),
         "reminded": campaign.invitations.filter(reminders_sent__gt=0).count(),
     }
+
+
+def campaign_failures(campaign: Campaign) -> list[tuple[str, int]]:
+    """Why invitations failed: each error with how many it stopped, most frequent first."""
+    rows = (
+        campaign.invitations.filter(state=Invitation.State.FAILED)
+        .values_list("last_error")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_error")
+    )
+    return [(error or "–", n) for error, n in rows.values_list("last_error", "n")[:20]]
 
 
 def campaign_get_for_user(user: AbstractBaseUser | AnonymousUser, campaign_id: int) -> Campaign:

@@ -29,24 +29,6 @@ def my_data_link_send(member_id: str) -> bool:
     return services.my_data_link_send(member_id=member_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def campaign_dispatch(campaign_id: int) -> int:
-    """Fan a campaign's queued invitations out in chunks, at the next moment inside its
-    sending window. Safe to run twice: sending claims each invitation."""
-    from django.utils import timezone
-
-    from .models import Campaign
-
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is None:
-        return 0
-    now = timezone.now()
-    return _fan_out(
-        services.invitations_pending(campaign=campaign, now=now),
-        services.next_send_time(campaign, now),
-    )
-
-
 def _fan_out(ids: list[str], eta: datetime) -> int:
     for start in range(0, len(ids), services.CHUNK):
         invitations_send.apply_async(args=(ids[start : start + services.CHUNK],), eta=eta)
@@ -81,7 +63,8 @@ def campaigns_sweep() -> int:
 def invitations_send(invitation_ids: list[str]) -> int:
     """Send a chunk of invitations; each is claimed, so a retried or duplicated chunk
     sends nothing twice. An SMTP error retries the chunk with back-off."""
-    return services.invitations_send_chunk(invitation_ids=invitation_ids)
+    states = services.invitations_send(invitation_ids=invitation_ids)
+    return sum(state == "sent" for state in states.values())
 
 
 @shared_task(acks_late=True, ignore_result=True)

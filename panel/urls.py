@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("bli-med/<str:code>/", views.signup_channel, name="panel_signup_channel"),
     path("bekreft/<str:token>/", views.confirm, name="panel_confirm"),
     path("inv/<str:token>/", views.invitation, name="panel_invitation"),
     path("avmeld/<str:token>/", views.unsubscribe, name="panel_unsubscribe"),

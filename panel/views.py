@@ -2,8 +2,9 @@
 
 import time
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -11,10 +12,10 @@ from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
 from surveys.forms import StepForm
-from surveys.views import pseudonym_session_key
+from surveys.views import channel_frame, pseudonym_session_key
 
 from .forms import UNDER_18, signup_questions, signup_values
-from .models import PanelMember, PanelSignupPage, Purpose
+from .models import PanelMember, PanelSignupPage, Purpose, SignupChannel
 from .services import (
     TokenInvalid,
     consent_current,
@@ -66,7 +67,22 @@ def _form_page(request: HttpRequest, template: str, page, form: StepForm) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest, page: PanelSignupPage) -> HttpResponse:
+def signup_channel(request: HttpRequest, code: str) -> HttpResponse:
+    """A sign-up page reached through one of its channels (/panel/bli-med/<code>/): the
+    channel's kind is recorded on the member, and an embed may be framed by its sites."""
+    channel = (
+        SignupChannel.objects.select_related("page").filter(code=code, page__live=True).first()
+    )
+    if channel is None:
+        raise Http404
+    page = channel.page.localized.specific
+    return channel_frame(signup(request, page, channel=channel), channel)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(
+    request: HttpRequest, page: PanelSignupPage, channel: SignupChannel | None = None
+) -> HttpResponse:
     language = get_language() or "nb"
     site = page.get_site()
     texts = {p.value: consent_current(library=site, purpose=p.value) for p in Purpose}
@@ -103,7 +119,10 @@ def signup(request: HttpRequest, page: PanelSignupPage) -> HttpResponse:
                     "or guardian, or talk to the library staff about other ways to take part."
                 ),
             )
-        member_signup(library=site, channel=request.GET.get("kanal", "link")[:40], **values)
+        joined_via = channel.kind if channel else request.GET.get("kanal", "link")[:40]
+        member_signup(library=site, channel=joined_via, **values)
+        if channel is not None:
+            return redirect(reverse("panel_signup_channel", args=[channel.code]) + f"?{SENT}=1")
         return redirect(f"{page.get_url(request)}?{SENT}=1")
     return _form_page(request, "panel/signup.html", page, form)
 

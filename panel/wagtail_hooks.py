@@ -146,6 +146,12 @@ def register_panel_admin_urls():
         path(
             "panel/campaigns/<int:campaign_id>/", admin_views.campaign_detail, name="panel_campaign"
         ),
+        path("panel/channels/", admin_views.signup_channels, name="panel_signup_channels"),
+        path(
+            "panel/channels/<int:channel_id>/poster.<str:fmt>",
+            admin_views.signup_channel_poster,
+            name="panel_signup_channel_poster",
+        ),
     ]
 
 
@@ -197,4 +203,14 @@ def register_loan_import_menu_item():
         reverse("panel_loan_import"),
         icon_name="upload",
         order=270,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_signup_channels_menu_item():
+    return MenuItem(
+        _("Sign-up channels"),
+        reverse("panel_signup_channels"),
+        icon_name="link",
+        order=271,
     )

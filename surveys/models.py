@@ -175,13 +175,16 @@ class SurveyVersion(models.Model):
         return f"{self.page_id} v{self.number}"
 
 
-class Channel(Orderable):
+class ChannelBase(Orderable):
+    """Where people reach a page: a link, an event's QR poster or an embed on the wifi
+    landing page, with a short code for its URL. Survey channels and the panel's sign-up
+    channels share it."""
+
     class Kind(models.TextChoices):
         LINK = "link", _("Link")
         QR = "qr", _("Event QR poster")
         EMBED = "embed", _("Embedded form (wifi landing page)")
 
-    survey = ParentalKey(SurveyPage, on_delete=models.CASCADE, related_name="channels")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LINK)
     name = models.CharField(
         _("name"), max_length=120, help_text=_("E.g. the event: “Bokbad 12. mars”.")
@@ -199,6 +202,7 @@ class Channel(Orderable):
     panels = [FieldPanel("kind"), FieldPanel("name"), FieldPanel("allowed_origins")]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("channel")
 
     def __str__(self) -> str:
@@ -221,6 +225,13 @@ class Channel(Orderable):
         # Only well-formed origins reach the CSP header, even if clean() was bypassed.
         candidates = [o.strip().rstrip("/") for o in self.allowed_origins.split()]
         return [o for o in candidates if ORIGIN_RE.match(o)]
+
+
+class Channel(ChannelBase):
+    survey = ParentalKey(SurveyPage, on_delete=models.CASCADE, related_name="channels")
+
+    class Meta(ChannelBase.Meta):
+        verbose_name = _("channel")
 
 
 class Quota(Orderable):

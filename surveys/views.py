@@ -27,7 +27,7 @@ from wagtail.views import serve as wagtail_serve
 
 from .forms import StepForm
 from .logic import Evaluation, evaluate
-from .models import Channel, SurveyPage, SurveyVersion
+from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
 from .presentation import answer_labels
 from .schema import compile_schema
 from .selectors import (
@@ -132,15 +132,19 @@ def _is_embed(rt: SurveyRuntime) -> bool:
     return rt.channel is not None and rt.channel.kind == Channel.Kind.EMBED
 
 
-def _frame(response: HttpResponse, rt: SurveyRuntime) -> HttpResponse:
+def channel_frame(response: HttpResponse, channel: ChannelBase | None) -> HttpResponse:
     """Embeds may be framed by their channel's allowed origins only (CSP frame-ancestors);
     every other page keeps frame-ancestors 'none' and X-Frame-Options DENY."""
-    if rt.channel is not None and _is_embed(rt):
-        origins = rt.channel.origins()
+    if channel is not None and channel.kind == Channel.Kind.EMBED:
+        origins = channel.origins()
         response._csp_replace = {"frame-ancestors": origins or ["'none'"]}  # type: ignore[attr-defined]
         if origins:
             response.xframe_options_exempt = True  # type: ignore[attr-defined]
     return response
+
+
+def _frame(response: HttpResponse, rt: SurveyRuntime) -> HttpResponse:
+    return channel_frame(response, rt.channel)
 
 
 def _chrome_context(rt: SurveyRuntime, request: HttpRequest) -> dict[str, Any]:

@@ -26,6 +26,18 @@ def library_b(db):
 
 
 @pytest.fixture
+def researcher_a(library_a):
+    """Persona: a researcher at library A (Sølvberget)."""
+    return factories.researcher("forsker-a", library_a)
+
+
+@pytest.fixture
+def researcher_b(library_b):
+    """Persona: a researcher at library B (Bærum)."""
+    return factories.researcher("forsker-b", library_b)
+
+
+@pytest.fixture
 def branching_survey(library_a):
     return factories.survey(
         library_a,

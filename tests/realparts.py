@@ -31,10 +31,12 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
         self.port = 0
+        self.reply = "250 Message accepted for delivery"  # a test may make it refuse
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
+        if self.reply.startswith("250"):
+            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return self.reply
 
 
 @pytest.fixture
@@ -50,20 +52,17 @@ def smtp_server():
     controller.stop()
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path, smtp_server):
-    """Start `celery worker` for the test (its mail goes to the test's SMTP server), stop it
-    (and fail loudly if it died) afterwards."""
-    from cms.celery import app
-
-    app.control.purge()  # no stale messages from an earlier run
+def worker_start(log_path: Path, smtp_port: int, **env_extra: str) -> subprocess.Popen:
+    """Start `celery worker` (solo pool) on the test database and broker, its mail going
+    to the test's SMTP server; return once it is ready (fail the test if it is not)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.test",
         "DATABASE_URL": _database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        **env_extra,
     }
-    log = (tmp_path / "worker.log").open("w")
+    log = log_path.open("w")
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -83,20 +82,33 @@ def celery_worker(transactional_db, tmp_path, smtp_server):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if "ready" in (tmp_path / "worker.log").read_text():
-            break
+        if "ready" in log_path.read_text():
+            return worker
         if worker.poll() is not None:
-            pytest.fail((tmp_path / "worker.log").read_text())
+            pytest.fail(log_path.read_text())
         time.sleep(0.3)
-    else:
-        worker.kill()
-        pytest.fail("worker did not start: " + (tmp_path / "worker.log").read_text())
-    yield worker
+    worker.kill()
+    pytest.fail("worker did not start: " + log_path.read_text())
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
     worker.terminate()
     try:
         worker.wait(timeout=20)
     except subprocess.TimeoutExpired:
         worker.kill()
-    log.close()
+        worker.wait()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, smtp_server):
+    """A real Celery worker for the test (its mail goes to the test's SMTP server)."""
+    from cms.celery import app
+
+    app.control.purge()  # no stale messages from an earlier run
+    worker = worker_start(tmp_path / "worker.log", smtp_server.port)
+    yield worker
+    worker_stop(worker)

@@ -8,6 +8,7 @@ from datetime import time, timedelta
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -210,6 +211,19 @@ def test_smtp_down_requeues_then_fails_visibly(
     assert invitation_send(invitation_id=invitation.pk) == "failed"
     assert Invitation.objects.get(pk=invitation.pk).state == "failed"
 
+    # The campaign's page names the error and offers to send the failed ones again.
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(reverse("panel_campaign", args=[campaign.pk])).content.decode()
+    assert 'id="failures"' in page and "Connection refused" in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(reverse("panel_campaign", args=[campaign.pk]), {"retry": "yes"})
+    assert len(queued) == 1  # one chunk handed to the workers
+    assert Invitation.objects.get(pk=invitation.pk).attempts == 0
+    assert invitation_send(invitation_id=invitation.pk) == "sent"  # what the worker does
+    assert [m.to for m in mail.outbox] == [["kari@example.no"]]
+
 
 def test_new_material_consent_text_is_asked_for_before_the_survey(
     campaign, admin_user, django_capture_on_commit_callbacks
@@ -246,21 +260,21 @@ def test_new_material_consent_text_is_asked_for_before_the_survey(
 def test_a_dead_workers_claim_is_taken_over_after_the_lease(
     campaign, admin_user, django_capture_on_commit_callbacks
 ):
-    from panel.services import CLAIM_LEASE, invitations_pending
+    from panel.services import claim_lease, invitations_pending
 
     campaign, members = campaign
     with django_capture_on_commit_callbacks(execute=False):
         campaign_launch(campaign=campaign, user=admin_user)
     stuck = Invitation.objects.get(member=members["kari"])
     Invitation.objects.filter(pk=stuck.pk).update(
-        state="sending", claimed_at=timezone.now() - CLAIM_LEASE / 2
+        state="sending", claimed_at=timezone.now() - claim_lease() / 2
     )
     now = timezone.now()
     assert str(stuck.pk) not in invitations_pending(campaign=campaign, now=now)
     assert invitation_send(invitation_id=stuck.pk) == "sending"  # another worker holds it
     assert len(mail.outbox) == 0
     Invitation.objects.filter(pk=stuck.pk).update(
-        claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1)
+        claimed_at=timezone.now() - claim_lease() - timedelta(seconds=1)
     )
     assert str(stuck.pk) in invitations_pending(campaign=campaign, now=timezone.now())
     assert invitation_send(invitation_id=stuck.pk) == "sent"

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from surveys.models import Response
-from tests import factories
 from tests.wizard import Walk
 
 
@@ -25,16 +24,6 @@ def answered(respondent, branching_survey):
     ).submit({"satisfied": "3"})
     assert Response.objects.count() == 2
     return branching_survey
-
-
-@pytest.fixture
-def researcher_a(library_a):
-    return factories.researcher("forsker-a", library_a)
-
-
-@pytest.fixture
-def researcher_b(library_b):
-    return factories.researcher("forsker-b", library_b)
 
 
 def test_researcher_sees_counts_per_channel(client, researcher_a, answered):

@@ -17,7 +17,14 @@ from wagtail.models import Locale, Page, Site
 from cms import demo_content as demo
 from cms.models import HomePage, LibrarySettings, StandardPage
 from cms.services import researchers_group_ensure
-from panel.models import ConsentRecord, ConsentText, PanelMember, PanelSignupPage, Segment
+from panel.models import (
+    ConsentRecord,
+    ConsentText,
+    PanelMember,
+    PanelSignupPage,
+    Segment,
+    SignupChannel,
+)
 from surveys.models import Channel, Response, SurveyPage, SurveyStart
 from surveys.schema import question
 from surveys.selectors import survey_live_version
@@ -185,6 +192,12 @@ class Command(BaseCommand):
                 "ganger i året.</p>",
                 screener=demo.panel_screener(0),
             )
+            page.channels.add(SignupChannel(kind="qr", name="Bokbad 12. mars"))
+            page.channels.add(
+                SignupChannel(
+                    kind="embed", name="Wifi-portalen", allowed_origins="http://127.0.0.1:8000"
+                )
+            )
             home.add_child(instance=page)
             _publish(page)
         _translate(
@@ -208,7 +221,7 @@ class Command(BaseCommand):
         if PanelMember.objects.filter(library=site).exists():
             return
         rng = random.Random("panel")
-        channels = ["link", "qr-bokbad", "wifi"]
+        channels = ["link", "qr", "embed"]
         for n in range(60):
             member = PanelMember.objects.create(
                 library=site,
