@@ -4,6 +4,9 @@ A library is a Wagtail Site: its root is a HomePage, its researchers group holds
 permissions on that root, and its LibrarySettings carry name, logo, contacts and thresholds.
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +42,14 @@ class StandardPage(Page):
         verbose_name = _("text page")
 
 
+def validate_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        message = _("Not a valid regular expression: %(error)s") % {"error": exc}
+        raise ValidationError(message) from exc
+
+
 @register_setting(icon="site")
 class LibrarySettings(BaseSiteSetting):
     """Per-library values (DESIGN.md §3): one row per Wagtail Site."""
@@ -61,6 +72,16 @@ class LibrarySettings(BaseSiteSetting):
         help_text=_("Counts below this are hidden in every output. Never below 3."),
     )
     retention_months = models.PositiveSmallIntegerField(_("retention (months)"), default=24)
+    card_number_pattern = models.CharField(
+        _("library card number pattern"),
+        max_length=100,
+        default=r"N\d{9}",
+        validators=[validate_regex],
+        help_text=_(
+            "A regular expression for the library's card numbers, removed from free-text "
+            "answers in every output. Default: N followed by nine digits."
+        ),
+    )
     accessibility_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,
@@ -88,6 +109,7 @@ class LibrarySettings(BaseSiteSetting):
                 FieldPanel("privacy_contact"),
                 FieldPanel("k_threshold"),
                 FieldPanel("retention_months"),
+                FieldPanel("card_number_pattern"),
                 FieldPanel("accessibility_page"),
                 FieldPanel("privacy_page"),
             ],

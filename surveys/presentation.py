@@ -1,5 +1,6 @@
 """How stored answers read for people: option labels instead of keys (piping, admin, CSV)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from .schema import Schema, answerable
 YES_NO = {"yes": "Yes", "no": "No"}
 
 
-def option_label(q: dict[str, Any], key: str) -> str:
+def option_label(q: Mapping[str, Any], key: str) -> str:
     if q["type"] == "yes_no":
         return _(YES_NO.get(key, key))
     if key == "other":

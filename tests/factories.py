@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from cms.models import HomePage
@@ -272,3 +273,65 @@ def panel_signup(home: Page, *, purposes: tuple[str, ...], screener: list[dict])
     home.add_child(instance=page)
     page.save_revision().publish()
     return PanelSignupPage.objects.get(pk=page.pk)
+
+
+def panel_members(site, n: int, *, text=None, prefix: str = "m", attributes=None) -> list:
+    """n active, confirmed members in bulk (bulk_create skips save(), so the pseudonym is set
+    here), each with the panel consent ``text`` given when one is passed. Returns their ids."""
+    import uuid
+
+    from django.utils import timezone
+
+    from panel.models import ConsentRecord, PanelMember
+    from panel.pseudonyms import member_pseudonym
+
+    now = timezone.now()
+    rows = []
+    for i in range(n):
+        pk = uuid.uuid4()
+        rows.append(
+            PanelMember(
+                id=pk,
+                library=site,
+                email=f"{prefix}{i}@example.no",
+                language="nb",
+                age_band="20-24",
+                attributes=attributes or {},
+                status=PanelMember.Status.ACTIVE,
+                confirmed_at=now,
+                last_active_at=now,
+                pseudonym=member_pseudonym(pk),
+            )
+        )
+    PanelMember.objects.bulk_create(rows, batch_size=1000)
+    if text is not None:
+        ConsentRecord.objects.bulk_create(
+            [ConsentRecord(member=m, purpose=text.purpose, text=text, given=True) for m in rows],
+            batch_size=1000,
+        )
+    return [m.pk for m in rows]
+
+
+def responses(page, n: int, *, seed: int = 1, channel=None, **answers: Any) -> list:
+    """``n`` synthetic finished responses to ``page``'s live version (surveys/synthetic.py),
+    with ``answers`` overriding generated values."""
+    import random
+
+    from surveys.models import Response
+    from surveys.selectors import survey_live_version
+    from surveys.synthetic import synthetic_answers
+
+    version = survey_live_version(page)
+    rng = random.Random(seed)
+    return Response.objects.bulk_create(
+        Response(
+            survey=page,
+            version=version,
+            channel=channel,
+            channel_kind=channel.kind if channel else "link",
+            language="nb",
+            answers={**synthetic_answers(version.schema, rng), **answers},
+            submitted_on=timezone.localdate(),
+        )
+        for _ in range(n)
+    )

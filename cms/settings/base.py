@@ -147,6 +147,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "static_collected"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# Exports and findings reports: never served directly, only through views that check
+# access and log the download.
+INNSIKT_PRIVATE_ROOT = env.str("INNSIKT_PRIVATE_ROOT", default=str(DATA_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,6 +174,9 @@ if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend") or env.str(
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 else:
     vars().update(_email)
+    if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        # The same SMTP backend, able to record a message before the server accepts it.
+        EMAIL_BACKEND = "cms.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Innsikt <innsikt@localhost>")
 
 # Celery: kombu's filesystem transport needs no server; CELERY_BROKER_URL for Redis/RabbitMQ.
@@ -259,6 +265,9 @@ INNSIKT_PSEUDONYM_KEY = env.str("INNSIKT_PSEUDONYM_KEY", default=SECRET_KEY)
 INNSIKT_CONTACT_COOLDOWN_DAYS = env.int("INNSIKT_CONTACT_COOLDOWN_DAYS", default=30)
 INNSIKT_CONTACT_MAX_PER_PERIOD = env.int("INNSIKT_CONTACT_MAX_PER_PERIOD", default=3)
 INNSIKT_CONTACT_PERIOD_DAYS = env.int("INNSIKT_CONTACT_PERIOD_DAYS", default=90)
+# How long a worker's claim on a chunk of invitations holds before another may take it
+# over (it must outlast sending one chunk); the sweep re-sends after three leases.
+INNSIKT_SEND_LEASE_SECONDS = env.int("INNSIKT_SEND_LEASE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,

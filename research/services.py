@@ -1,0 +1,125 @@
+"""Research services: exports as jobs (DESIGN.md C2, C7), and the research log."""
+
+import tempfile
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.models import LibrarySettings
+from cms.selectors import library_site_for_page
+from surveys.models import SurveyPage
+
+from .analysis import Filters, filters_from_json, filters_to_json
+from .exports import WRITERS, export_columns
+from .models import ExportJob, ResearchLog
+from .scrub import scrub
+from .selectors import survey_questions, survey_row_count, survey_rows
+
+STALE_RUN = timedelta(hours=1)  # a running job older than this lost its worker
+
+
+def research_log_record(
+    *, user: Any, action: str, survey_id: int | None = None, object_id: str = "", detail: str = ""
+) -> ResearchLog:
+    return ResearchLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "get_username", lambda: "")() or "",
+        action=action,
+        survey_id=survey_id,
+        object_id=object_id[:64],
+        detail=detail[:200],
+    )
+
+
+def library_privacy(page: SurveyPage) -> tuple[int, str]:
+    """(k, library-card pattern) of the library the survey belongs to."""
+    site = library_site_for_page(page)
+    if site is None:
+        return 5, r"N\d{9}"
+    values = LibrarySettings.for_site(site)
+    return max(values.k_threshold, 3), values.card_number_pattern
+
+
+def export_rule(k: int) -> str:
+    return _(
+        "Response-level data without direct identifiers; free text has personal data "
+        "removed. Tables made from it must hide cells with fewer than %(k)d answers, as "
+        "Innsikt's own tables do."
+    ) % {"k": k}
+
+
+def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:
+    """Create the export's job row and hand it to a worker when the transaction commits."""
+    from .tasks import export_run as run_task
+
+    if format not in WRITERS:
+        raise ValueError(f"unknown export format {format!r}")
+    job = ExportJob.objects.create(
+        survey=survey, format=format, filters=filters_to_json(filters), created_by=user
+    )
+    research_log_record(
+        user=user,
+        action=ResearchLog.Action.EXPORT,
+        survey_id=survey.pk,
+        object_id=str(job.pk),
+        detail=format,
+    )
+    transaction.on_commit(partial(run_task.delay, str(job.pk)))
+    return job
+
+
+def export_run(*, job_id: UUID | str) -> str:
+    """Write the export's file. Safe to run twice: only a queued job (or one whose worker
+    died an hour ago) is claimed; a failure is recorded on the row, not raised."""
+    now = timezone.now()
+    claimed = ExportJob.objects.filter(
+        Q(status=ExportJob.Status.QUEUED)
+        | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUN),
+        pk=job_id,
+    ).update(status=ExportJob.Status.RUNNING, started_at=now, rows_done=0, error="")
+    job = ExportJob.objects.select_related("survey").filter(pk=job_id).first()
+    if not claimed or job is None:
+        return job.status if job else "gone"
+    survey = job.survey
+    try:
+        k, card_pattern = library_privacy(survey)
+        filters = filters_from_json(job.filters)
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=survey_row_count(survey))
+        writer, suffix = WRITERS[job.format]
+        columns = export_columns(survey_questions(survey))
+        clean = partial(scrub, card_pattern=card_pattern or None)
+
+        def progress(done: int) -> None:
+            ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"export.{suffix}"
+            rows = writer(
+                path, columns, survey_rows(survey, filters), clean, progress, export_rule(k)
+            )
+            name = f"{survey.slug}-{timezone.localdate():%Y%m%d}-{str(job.pk)[:8]}.{suffix}"
+            with path.open("rb") as handle:
+                job.file.save(name, File(handle), save=False)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.DONE,
+            file=job.file.name,
+            rows_done=rows,
+            rows_total=rows,
+            finished_at=timezone.now(),
+        )
+        return ExportJob.Status.DONE
+    except Exception as exc:  # the row shows the error; the admin never sees a 500
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return ExportJob.Status.FAILED
