@@ -23,7 +23,12 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "surveys.SurveyPage", "panel.PanelSignupPage"]
+    subpage_types = [
+        "cms.StandardPage",
+        "surveys.SurveyPage",
+        "panel.PanelSignupPage",
+        "research.ResearchProjectPage",
+    ]
 
     class Meta:
         verbose_name = _("library home page")

@@ -1,18 +1,23 @@
-"""Research in the Wagtail admin: exports as jobs with progress, and logged downloads.
-Every view checks access through surveys.selectors.survey_get_for_user (DESIGN.md C9)."""
+"""Research in the Wagtail admin: exports and report PDFs as jobs with progress, and
+logged downloads. Every view checks access first: surveys through
+surveys.selectors.survey_get_for_user, reports through report_get_for_user (DESIGN.md C9)."""
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cms.selectors import library_site_for_page
 from surveys.models import SurveyVersion
 from surveys.selectors import survey_get_for_user
 
-from .forms import ExportForm
-from .models import ExportJob, ResearchLog
-from .selectors import survey_channel_labels
-from .services import export_start, research_log_record
+from .analysis import CATEGORICAL, Filters
+from .forms import CrosstabForm, ExportForm, FiltersForm
+from .models import ExportJob, ReportJob, ResearchLog
+from .reports import explore_crosstab, explore_findings, library_privacy_for_site
+from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
+from .services import export_start, report_generate, research_log_record
 
 
 def _filter_choices(page) -> dict:
@@ -20,7 +25,48 @@ def _filter_choices(page) -> dict:
     return {
         "channels": sorted(set(survey_channel_labels(page).values())),
         "versions": sorted(set(versions.values_list("number", flat=True))),
+        "segments": library_segments(page),
     }
+
+
+def explore(request, page_id: int):
+    """Every question's findings under the chosen filters, and a cross-tab of any two —
+    suppressed and scrubbed exactly as in reports and exports (research/findings.py)."""
+    page = survey_get_for_user(request.user, page_id)
+    choices = _filter_choices(page)
+    data = request.GET if "filter" in request.GET or "rows" in request.GET else None
+    form = FiltersForm(data, **choices)
+    filters = form.filters() if data is not None else Filters()
+    language = "en" if (get_language() or "nb").startswith("en") else "nb"
+    privacy = library_privacy_for_site(library_site_for_page(page), language)
+    questions, frame = survey_frame(page, filters)
+    findings = explore_findings(page, questions, frame, privacy)
+    categorical = [
+        (q["key"], f"{q['key']}: {q.get('label') or q['key']}")
+        for q in questions
+        if q["type"] in CATEGORICAL
+    ]
+    crosstab_form = CrosstabForm(
+        request.GET if "rows" in request.GET else None,
+        questions=categorical,
+        segments=bool(choices["segments"]),
+    )
+    crosstab = None
+    if crosstab_form.is_bound and crosstab_form.is_valid():
+        crosstab = explore_crosstab(page, questions, frame, privacy, **crosstab_form.cleaned_data)
+    return render(
+        request,
+        "research/admin/explore.html",
+        {
+            "page": page,
+            "form": form,
+            "crosstab_form": crosstab_form,
+            "crosstab": crosstab,
+            "findings": findings,
+            "n": len(frame),
+            "rule": privacy.rule(),
+        },
+    )
 
 
 def exports(request, page_id: int):
@@ -57,6 +103,39 @@ def export_download(request, job_id):
         survey_id=job.survey_id,
         object_id=str(job.pk),
         detail=job.format,
+    )
+    name = job.file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+
+
+def reports(request, page_id: int):
+    """A report's PDF versions: generate a new one, follow its progress, download any."""
+    report = report_get_for_user(request.user, page_id)
+    if request.method == "POST":
+        report_generate(report=report, user=request.user)
+        messages.success(request, _("The PDF is being made; this page shows its progress."))
+        return redirect("research_reports", page_id=report.pk)
+    jobs = list(ReportJob.objects.filter(report=report).select_related("created_by")[:50])
+    running = any(j.status in (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING) for j in jobs)
+    return render(
+        request,
+        "research/admin/reports.html",
+        {"page": report, "jobs": jobs, "refresh": running},
+    )
+
+
+def report_download(request, job_id):
+    job = ReportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    report_get_for_user(request.user, job.report_id)  # another library's report: no
+    if job.status != ReportJob.Status.DONE or not job.file:
+        raise Http404
+    research_log_record(
+        user=request.user,
+        action=ResearchLog.Action.DOWNLOAD_REPORT,
+        object_id=str(job.pk),
+        detail=job.title,
     )
     name = job.file.name.rsplit("/", 1)[-1]
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)

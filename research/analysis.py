@@ -40,6 +40,9 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     versions: frozenset[int] = frozenset()
+    # Panel surveys: a segment (panel.Segment id), turned into ``pseudonyms`` by
+    # research.selectors when the answers are read.
+    segment_id: int | None = None
     # Panel surveys: the pseudonyms of the members a segment or attribute filter selects.
     # The join is through the pseudonym only; no member id or address reaches the analysis.
     pseudonyms: frozenset[str] | None = None
@@ -53,6 +56,7 @@ def filters_to_json(filters: Filters) -> dict[str, Any]:
         "date_from": filters.date_from.isoformat() if filters.date_from else None,
         "date_to": filters.date_to.isoformat() if filters.date_to else None,
         "versions": sorted(filters.versions),
+        "segment_id": filters.segment_id,
     }
 
 
@@ -68,6 +72,7 @@ def filters_from_json(data: Mapping[str, Any]) -> Filters:
         date_from=day(data.get("date_from")),
         date_to=day(data.get("date_to")),
         versions=frozenset(int(v) for v in data.get("versions") or [] if str(v).isdigit()),
+        segment_id=int(data["segment_id"]) if str(data.get("segment_id") or "").isdigit() else None,
     )
 
 
@@ -304,11 +309,14 @@ def question_result(frame: pd.DataFrame, q: Mapping[str, Any]) -> QuestionResult
     return QuestionResult(**base)  # date, e-mail, consent: only how many answered
 
 
-def dimension(frame: pd.DataFrame, spec: "str | Mapping[str, Any]") -> pd.Series:
+def dimension(frame: pd.DataFrame, spec: "str | Mapping[str, Any] | pd.Series") -> pd.Series:
     """A categorical series for cross-tabs: a question (by its dict), or a meta column
     ("channel", "language", "version") or a prepared series name already in the frame
     (e.g. "segment", added from the panel through the pseudonym). Multiple choice gives
-    one entry per ticked option (same index repeated)."""
+    one entry per ticked option (same index repeated). A Series is taken as given (index:
+    the frame's; repeated where a respondent is in several groups, e.g. segments)."""
+    if isinstance(spec, pd.Series):
+        return spec.astype(str)
     if isinstance(spec, str):
         return frame[spec].dropna().astype(str)
     series = _answered(frame[spec["key"]]) if spec["key"] in frame else pd.Series([], dtype=object)
@@ -319,8 +327,8 @@ def dimension(frame: pd.DataFrame, spec: "str | Mapping[str, Any]") -> pd.Series
 
 def crosstab(
     frame: pd.DataFrame,
-    rows: "str | Mapping[str, Any]",
-    columns: "str | Mapping[str, Any]",
+    rows: "str | Mapping[str, Any] | pd.Series",
+    columns: "str | Mapping[str, Any] | pd.Series",
 ) -> pd.DataFrame:
     """Counts of respondents by two dimensions (only those who answered both). Categories
     of questions are listed in the questionnaire's order, including empty ones."""
@@ -329,12 +337,18 @@ def crosstab(
     joined = pd.merge(left, right, left_index=True, right_index=True, how="inner")
     table = pd.crosstab(joined["__rows"], joined["__cols"])
     for axis, spec in ((0, rows), (1, columns)):
-        if not isinstance(spec, str):
+        if isinstance(spec, Mapping):
             order = [key for key, _label in categories(spec)]
             table = table.reindex(order, axis=axis, fill_value=0)
-    table.index.name = rows if isinstance(rows, str) else rows["key"]
-    table.columns.name = columns if isinstance(columns, str) else columns["key"]
+    table.index.name = _dimension_name(rows)
+    table.columns.name = _dimension_name(columns)
     return table.astype(int)
+
+
+def _dimension_name(spec: "str | Mapping[str, Any] | pd.Series") -> str:
+    if isinstance(spec, pd.Series):
+        return str(spec.name)
+    return spec if isinstance(spec, str) else str(spec["key"])
 
 
 def percentages(table: pd.DataFrame, *, by: str) -> pd.DataFrame:

@@ -28,10 +28,28 @@ class FiltersForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, channels: list[str], versions: list[int], **kwargs: Any) -> None:
+    segment = forms.TypedChoiceField(
+        label=_("Panel segment"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Panel surveys: only the answers of the segment's current members."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        channels: list[str],
+        versions: list[int],
+        segments: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channels"].choices = [(c, c) for c in channels]
         self.fields["versions"].choices = [(v, str(v)) for v in versions]
+        self.fields["segment"].choices = [("", _("Everyone")), *(segments or [])]
+        if not segments:
+            del self.fields["segment"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -47,6 +65,7 @@ class FiltersForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             versions=frozenset(data.get("versions") or []),
+            segment_id=data.get("segment"),
         )
 
 
@@ -54,3 +73,23 @@ class ExportForm(FiltersForm):
     format = forms.ChoiceField(
         label=_("Format"), choices=ExportJob.Format.choices, widget=forms.RadioSelect
     )
+
+
+class CrosstabForm(forms.Form):
+    """Two dimensions of the survey: questions, or the channel / a segment comparison."""
+
+    rows = forms.ChoiceField(label=_("Rows"))
+    columns = forms.ChoiceField(label=_("Columns"))
+    percent = forms.ChoiceField(
+        label=_("Percentages"),
+        initial="row",
+        choices=[("row", _("Of each row")), ("column", _("Of each column")), ("none", _("None"))],
+    )
+
+    def __init__(self, *args: Any, questions: list[tuple[str, str]], segments: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["rows"].choices = questions
+        extra = [("channel", _("Channel"))] + (
+            [("segment", _("Panel segments"))] if segments else []
+        )
+        self.fields["columns"].choices = [*questions, *extra]

@@ -1,4 +1,5 @@
-"""Research services: exports as jobs (DESIGN.md C2, C7), and the research log."""
+"""Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), and the
+research log (who exported, generated or downloaded what, when)."""
 
 import tempfile
 from datetime import timedelta
@@ -8,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,7 +21,7 @@ from surveys.models import SurveyPage
 
 from .analysis import Filters, filters_from_json, filters_to_json
 from .exports import WRITERS, export_columns
-from .models import ExportJob, ResearchLog
+from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
 from .selectors import survey_questions, survey_row_count, survey_rows
 
@@ -123,3 +125,69 @@ def export_run(*, job_id: UUID | str) -> str:
             finished_at=timezone.now(),
         )
         return ExportJob.Status.FAILED
+
+
+def report_generate(*, report: FindingsReportPage, user: Any) -> ReportJob:
+    """Create a PDF version of the report's latest revision (what the researcher sees in
+    the preview) and hand it to a worker when the transaction commits."""
+    from .tasks import report_run as run_task
+
+    revision = report.latest_revision
+    job = ReportJob.objects.create(
+        report=report,
+        revision_id=revision.pk if revision else None,
+        title=report.title,
+        created_by=user,
+    )
+    research_log_record(
+        user=user, action=ResearchLog.Action.REPORT, object_id=str(job.pk), detail=report.title
+    )
+    transaction.on_commit(partial(run_task.delay, str(job.pk)))
+    return job
+
+
+def report_run(*, job_id: UUID | str) -> str:
+    """Render the job's PDF. Safe to run twice: only a queued job (or one whose worker died
+    an hour ago) is claimed; a failure is recorded on the row, not raised."""
+    from wagtail.models import Revision
+
+    from .reports import report_pdf
+
+    now = timezone.now()
+    claimed = ReportJob.objects.filter(
+        Q(status=ReportJob.Status.QUEUED)
+        | Q(status=ReportJob.Status.RUNNING, started_at__lt=now - STALE_RUN),
+        pk=job_id,
+    ).update(status=ReportJob.Status.RUNNING, started_at=now, step="analysing", error="")
+    job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()
+    if not claimed or job is None:
+        return job.status if job else "gone"
+    try:
+        page: Any = job.report
+        revision = Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
+        if revision is not None:
+            page = revision.as_object()
+        by = (
+            job.created_by.get_full_name() or job.created_by.get_username()
+            if job.created_by
+            else ""
+        )
+        content, pages = report_pdf(page, generated_by=by)
+        name = f"{job.report.slug}-{timezone.localdate():%Y%m%d}-{str(job.pk)[:8]}.pdf"
+        job.file.save(name, ContentFile(content), save=False)
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.DONE,
+            step="",
+            file=job.file.name,
+            pages=pages,
+            finished_at=timezone.now(),
+        )
+        return ReportJob.Status.DONE
+    except Exception as exc:  # the row shows the error; the admin never sees a 500
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.FAILED,
+            step="",
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return ReportJob.Status.FAILED

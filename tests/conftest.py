@@ -4,6 +4,7 @@ from django.core.cache import cache
 from cms.selectors import content_cache_reset
 from tests import factories
 from tests.realparts import celery_worker, smtp_server  # noqa: F401  (shared fixtures)
+from tests.reportdata import findings  # noqa: F401  (shared fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -312,9 +312,11 @@ def panel_members(site, n: int, *, text=None, prefix: str = "m", attributes=None
     return [m.pk for m in rows]
 
 
-def responses(page, n: int, *, seed: int = 1, channel=None, **answers: Any) -> list:
+def responses(
+    page, n: int, *, seed: int = 1, channel=None, pseudonym: str = "", **answers: Any
+) -> list:
     """``n`` synthetic finished responses to ``page``'s live version (surveys/synthetic.py),
-    with ``answers`` overriding generated values."""
+    with ``answers`` overriding generated values (``pseudonym``: a panel member's)."""
     import random
 
     from surveys.models import Response
@@ -332,6 +334,7 @@ def responses(page, n: int, *, seed: int = 1, channel=None, **answers: Any) -> l
             language="nb",
             answers={**synthetic_answers(version.schema, rng), **answers},
             submitted_on=timezone.localdate(),
+            pseudonym=pseudonym,
         )
         for _ in range(n)
     )

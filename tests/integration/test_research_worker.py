@@ -55,3 +55,36 @@ def test_worker_writes_xlsx_and_sav_that_match_the_answers(
     assert meta.column_names_to_labels["kort"] == "Har du lånekort?"
     yes = int(sum(r.answers.get("kort") == "yes" for r in Response.objects.filter(survey=page)))
     assert int((frame["kort"] == 1).sum()) == yes
+
+
+@pytest.mark.integration
+def test_worker_renders_the_findings_pdf_from_the_admin_button(
+    transactional_db, tmp_path, settings, smtp_server, client, findings, researcher_a
+):
+    """A researcher presses "Generate PDF"; a real worker renders it; the PDF read back has
+    the figures, "< 5" for the segment of three, and no planted personal data."""
+    from django.urls import reverse
+
+    from cms.celery import app
+    from research.models import ReportJob
+    from tests.reportdata import NATIONAL_ID
+    from tests.research.test_reports import pdf_text
+
+    settings.INNSIKT_PRIVATE_ROOT = tmp_path / "private"
+    report, _survey, _segment = findings
+    app.control.purge()
+    worker = worker_start(
+        tmp_path / "worker.log", smtp_server.port, INNSIKT_PRIVATE_ROOT=str(tmp_path / "private")
+    )
+    try:
+        client.force_login(researcher_a)
+        assert client.post(reverse("research_reports", args=[report.pk])).status_code == 302
+        assert wait_for(lambda: ReportJob.objects.get().status in ("done", "failed"), timeout=120)
+    finally:
+        worker_stop(worker)
+    job = ReportJob.objects.get()
+    assert job.status == "done", job.error
+    download = client.get(reverse("research_report_download", args=[job.pk]))
+    text = pdf_text(b"".join(download.streaming_content))
+    assert "Lånekort etter segment" in text and "< 5" in text and "28 835" in text
+    assert NATIONAL_ID not in text.replace(" ", "") and "91234567" not in text.replace(" ", "")

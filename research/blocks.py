@@ -1,0 +1,147 @@
+"""The blocks of a findings report (research.models.FindingsReportPage).
+
+Blocks hold what the researcher chose (a survey, a question key, a chart style); what they
+show is computed when the report renders, by research.reports.ReportData, which every block
+template reaches as ``report`` in its parent context — so the web preview and the PDF render
+the same figures through the same templates, always suppressed and scrubbed
+(research/findings.py).
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+QUESTION_HELP = _(
+    "The question's key, as listed on the survey's “Explore results” page (e.g. fornoyd)."
+)
+
+
+class _ComputedBlock(blocks.StructBlock):
+    """A block whose figures come from the report's data (``report`` in the context)."""
+
+    compute = ""  # the ReportData method that turns the value into template context
+
+    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        report = (parent_context or {}).get("report")
+        context["result"] = getattr(report, self.compute)(value) if report else None
+        return context
+
+
+class ChartBlock(_ComputedBlock):
+    survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
+    question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
+    chart = blocks.ChoiceBlock(
+        label=_("Chart"),
+        default="bar",
+        choices=[
+            ("bar", _("Bars (share of respondents)")),
+            ("stacked", _("Stacked bar (scales and matrices)")),
+            ("diverging", _("Diverging stacked bar (Likert)")),
+        ],
+    )
+    segment = SnippetChooserBlock(
+        "panel.Segment",
+        required=False,
+        label=_("Only this panel segment"),
+        help_text=_("For panel surveys: answers of the segment's members only."),
+    )
+    heading = blocks.CharBlock(
+        required=False, label=_("Heading"), help_text=_("Empty: the question's text.")
+    )
+    note = blocks.TextBlock(required=False, label=_("Comment under the chart"))
+    compute = "chart"
+
+    class Meta:
+        icon = "chart"
+        label = _("Chart")
+        template = "research/blocks/chart.html"
+
+
+class CrossTabBlock(_ComputedBlock):
+    survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
+    rows = blocks.CharBlock(label=_("Rows: question key"), max_length=80, help_text=QUESTION_HELP)
+    columns = blocks.CharBlock(
+        label=_("Columns: question key, “channel” or “segment”"), max_length=80
+    )
+    segments = blocks.ListBlock(
+        SnippetChooserBlock("panel.Segment"),
+        required=False,
+        default=[],
+        label=_("Segments (for columns “segment”)"),
+    )
+    percent = blocks.ChoiceBlock(
+        label=_("Percentages"),
+        default="row",
+        choices=[("row", _("Of each row")), ("column", _("Of each column")), ("none", _("None"))],
+    )
+    heading = blocks.CharBlock(required=False, label=_("Heading"))
+    compute = "crosstab"
+
+    class Meta:
+        icon = "table"
+        label = _("Cross-tab")
+        template = "research/blocks/crosstab.html"
+
+
+class KeyFigureBlock(blocks.StructBlock):
+    value = blocks.CharBlock(label=_("Figure"), max_length=40, help_text=_("E.g. 28 835"))
+    label = blocks.CharBlock(label=_("What it counts"), max_length=160)
+    source = blocks.CharBlock(required=False, label=_("Source"), max_length=160)
+
+
+class KeyFiguresBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(required=False, label=_("Heading"))
+    figures = blocks.ListBlock(KeyFigureBlock(), min_num=1, label=_("Figures"))
+
+    class Meta:
+        icon = "pick"
+        label = _("Key figures")
+        template = "research/blocks/key_figures.html"
+
+
+class QuoteBlock(_ComputedBlock):
+    survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
+    question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
+    text = blocks.TextBlock(
+        label=_("Answer"),
+        help_text=_(
+            "Copy an answer from “Explore results”. It must be an answer to the question; "
+            "personal data is removed when the report is shown."
+        ),
+    )
+    compute = "quote"
+
+    class Meta:
+        icon = "openquote"
+        label = _("Quote")
+        template = "research/blocks/quote.html"
+
+
+class MethodsBlock(_ComputedBlock):
+    note = blocks.TextBlock(required=False, label=_("Anything to add about the method"))
+    compute = "methods"
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Method (filled in automatically)")
+        template = "research/blocks/methods.html"
+
+
+REPORT_BLOCKS = [
+    (
+        "text",
+        blocks.RichTextBlock(
+            features=["h2", "h3", "bold", "italic", "ol", "ul", "link"],
+            label=_("Text"),
+            template="research/blocks/text.html",
+        ),
+    ),
+    ("chart", ChartBlock()),
+    ("crosstab", CrossTabBlock()),
+    ("key_figures", KeyFiguresBlock()),
+    ("quote", QuoteBlock()),
+    ("methods", MethodsBlock()),
+]
