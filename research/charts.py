@@ -614,7 +614,7 @@ def _figure(
     return fig, ax
 
 
-def _render(draw: Any, kind: str, title: str, desc: str) -> str:
+def _render(draw: Callable[[], Figure], kind: str, title: str, desc: str) -> str:
     """Build the figure with ``draw`` under a fixed style and save it as inline-ready SVG."""
     import matplotlib
 

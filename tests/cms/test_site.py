@@ -79,7 +79,16 @@ def test_load_demo_is_realistic_and_idempotent(db):
     assert SurveyPage.objects.filter(locale__language_code="en").count() == 2
     assert Response.objects.count() >= 300
     assert SurveyVersion.objects.count() == 4
+    # The demo findings report shows every block it asks for (no editor-facing problem).
+    from research.models import FindingsReportPage
+    from research.reports import report_html, report_problems
+
+    report = FindingsReportPage.objects.get(slug="funn-arrangementer")
+    assert report_problems(report) == []
+    html = report_html(report)
+    assert 'class="report-error"' not in html and "Lånekort etter kanal" in html
     call_command("load_demo", verbosity=0)
+    assert FindingsReportPage.objects.count() == 1
     assert (
         Site.objects.count(),
         SurveyPage.objects.count(),

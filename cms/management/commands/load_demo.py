@@ -25,6 +25,7 @@ from panel.models import (
     Segment,
     SignupChannel,
 )
+from research.models import FindingsReportPage, ProjectSurvey, ResearchProjectPage
 from surveys.models import Channel, Response, SurveyPage, SurveyStart
 from surveys.schema import question
 from surveys.selectors import survey_live_version
@@ -82,6 +83,7 @@ class Command(BaseCommand):
         for spec in demo.SITES:
             self._responses(spec)
         self._panel(nb, en)
+        self._research(nb)
         self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
 
     def _users(self, password: str) -> None:
@@ -255,6 +257,106 @@ class Command(BaseCommand):
                         given=True,
                         channel=member.channel,
                     )
+
+    def _research(self, nb: Locale) -> None:
+        """Sølvberget's research project with a findings report over the events survey."""
+        home = HomePage.objects.get(slug="solvberget", locale=nb)
+        if ResearchProjectPage.objects.child_of(home).exists():
+            return
+        survey = SurveyPage.objects.get(slug="brukerinnsikt-arrangementer", locale=nb)
+        project = ResearchProjectPage(
+            title="Brukerinnsikt 2.0",
+            slug="brukerinnsikt",
+            intro="<p>Hvem når vi minst: studenter og unge voksne med få lån, "
+            "arrangementsbesøkende og wifi-brukere.</p>",
+        )
+        home.add_child(instance=project)
+        project.project_surveys.add(ProjectSurvey(survey=survey))
+        _publish(project)
+        comment = next(
+            (
+                r.answers["kommentar"]
+                for r in Response.objects.filter(survey=survey).order_by("pk")
+                if len(str(r.answers.get("kommentar") or "")) > 20
+            ),
+            None,
+        )
+        body: list[dict[str, Any]] = [
+            {
+                "type": "text",
+                "value": "<h2>Bakgrunn</h2><p>Sølvberget har mange besøkende som sjelden "
+                "låner. Undersøkelsen ble delt ut på arrangementer (QR-plakat), på wifi-"
+                "innloggingen og i nyhetsbrevet.</p>",
+            },
+            {
+                "type": "key_figures",
+                "value": {
+                    "heading": "Hvem vi når",
+                    "figures": [
+                        {
+                            "value": "28 835",
+                            "label": "unike wifi-brukere i måneden",
+                            "source": "Wifi-statistikk",
+                        },
+                        {
+                            "value": "ca. 35 000",
+                            "label": "voksne arrangementsbesøkende i året",
+                            "source": "Arrangementsstatistikk",
+                        },
+                        {
+                            "value": "6 715",
+                            "label": "lånere med 1–3 lån i året",
+                            "source": "Bibliotekssystemet",
+                        },
+                    ],
+                },
+            },
+            {"type": "chart", "value": {"survey": survey.pk, "question": "lanekort"}},
+            {"type": "chart", "value": {"survey": survey.pk, "question": "lan-per-ar"}},
+            {
+                "type": "chart",
+                "value": {"survey": survey.pk, "question": "fornoyd", "chart": "diverging"},
+            },
+            {"type": "chart", "value": {"survey": survey.pk, "question": "anbefale"}},
+            {
+                "type": "crosstab",
+                "value": {
+                    "survey": survey.pk,
+                    "rows": "lanekort",
+                    "columns": "channel",
+                    "percent": "column",
+                    "heading": "Lånekort etter kanal",
+                },
+            },
+            {
+                "type": "crosstab",
+                "value": {
+                    "survey": survey.pk,
+                    "rows": "livsfase",
+                    "columns": "lan-per-ar",
+                    "percent": "row",
+                    "heading": "Lån etter livsfase",
+                },
+            },
+        ]
+        if comment:
+            body.append(
+                {
+                    "type": "quote",
+                    "value": {"survey": survey.pk, "question": "kommentar", "text": comment},
+                }
+            )
+        body.append({"type": "methods", "value": {"note": ""}})
+        report = FindingsReportPage(
+            title="Funn: arrangementer og unge voksne",
+            slug="funn-arrangementer",
+            subtitle="Brukerinnsikt 2.0, våren 2026",
+            summary="Hva arrangementsbesøkende og wifi-brukere sier om biblioteket, "
+            "og hvor mange av dem som låner.",
+            body=body,
+        )
+        project.add_child(instance=report)
+        _publish(report)
 
     def _responses(self, spec: dict[str, Any]) -> None:
         s = spec["survey"]
