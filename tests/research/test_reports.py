@@ -122,3 +122,24 @@ def test_methods_state_the_rule_in_the_reports_language(findings, language):
     assert methods["surveys"][0]["n"] == "40"
     expected = {"nb": "Celler med færre enn 5 svar", "en": "Cells with fewer than 5 answers"}
     assert methods["rule"].startswith(expected[language])
+
+
+def test_cover_carries_the_librarys_name_and_logo(findings, library_a, settings, tmp_path):
+    import wagtail_factories
+    from wagtail.models import Site
+
+    from cms.models import LibrarySettings
+    from research.reports import report_html
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    report, _survey, _segment = findings
+    values = LibrarySettings.for_site(Site.objects.get(root_page=library_a))
+    values.library_name = "Sølvberget – Stavanger bibliotek og kulturhus"
+    values.logo = wagtail_factories.ImageFactory(title="Logo")
+    values.save()
+    html = report_html(report)
+    assert 'class="logo" src="file://' in html
+    content, _pages = report_pdf(report)
+    reader = PdfReader(io.BytesIO(content))
+    assert reader.pages[0].images  # the logo, on the cover
+    assert "Sølvberget – Stavanger bibliotek og kulturhus" in reader.pages[0].extract_text()
