@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.audit import AuditLogViewSet, audit_log_register
 from cms.selectors import library_sites_for_user
 
 from . import admin_views
@@ -134,6 +135,9 @@ class PanelMemberViewSet(ModelViewSet):
 panel_member_viewset = PanelMemberViewSet("panel_members")
 
 
+audit_log_register(AccessLog)
+
+
 @hooks.register("register_admin_viewset")
 def register_member_viewset():
     return panel_member_viewset
@@ -214,3 +218,19 @@ def register_signup_channels_menu_item():
         icon_name="link",
         order=271,
     )
+
+
+class AccessLogViewSet(AuditLogViewSet):
+    model = AccessLog
+    menu_label = _("Access to personal data")
+    name = "panel_access_log"
+    list_display = ["at", "staff", "library", "action", "member_id"]
+    list_filter = ["action", "library"]
+
+
+audit_log_register(AccessLog)
+
+
+@hooks.register("register_admin_viewset")
+def register_access_log():
+    return AccessLogViewSet()

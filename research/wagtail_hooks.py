@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
+from cms.audit import AuditLogViewSet, audit_log_register
+
 from . import admin_views
-from .models import FindingsReportPage
+from .models import FindingsReportPage, ResearchLog
 
 
 @hooks.register("register_admin_urls")
@@ -43,3 +45,20 @@ def _pdf_button(page, user, **kwargs):
 
 hooks.register("register_page_listing_more_buttons", _pdf_button)
 hooks.register("register_page_header_buttons", _pdf_button)
+
+
+class ResearchLogViewSet(AuditLogViewSet):
+    model = ResearchLog
+    menu_label = _("Research log")
+    name = "research_log"
+    list_display = ["at", "username", "action", "survey_id", "object_id", "detail"]
+    list_filter = ["action"]
+    search_fields = ["username", "detail", "object_id"]
+
+
+audit_log_register(ResearchLog)
+
+
+@hooks.register("register_admin_viewset")
+def register_research_log():
+    return ResearchLogViewSet()
