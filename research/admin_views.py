@@ -12,10 +12,9 @@ from cms.selectors import library_site_for_page
 from surveys.models import SurveyVersion
 from surveys.selectors import survey_get_for_user
 
-from .analysis import CATEGORICAL, Filters
+from .filters import Filters
 from .forms import CrosstabForm, ExportForm, FiltersForm
 from .models import ExportJob, ReportJob, ResearchLog
-from .reports import explore_crosstab, explore_findings, library_privacy_for_site
 from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
 from .services import export_start, report_generate, research_log_record
 
@@ -32,6 +31,9 @@ def _filter_choices(page) -> dict:
 def explore(request, page_id: int):
     """Every question's findings under the chosen filters, and a cross-tab of any two —
     suppressed and scrubbed exactly as in reports and exports (research/findings.py)."""
+    from .analysis import CATEGORICAL
+    from .reports import explore_crosstab, explore_findings, library_privacy_for_site
+
     page = survey_get_for_user(request.user, page_id)
     choices = _filter_choices(page)
     data = request.GET if "filter" in request.GET or "rows" in request.GET else None

@@ -9,20 +9,26 @@ spreadsheet formulas. No direct identifier is ever written: no response id, no p
 no member data, and no e-mail question (its answer is an address: it stays in the admin's
 response view, where access is logged).
 
+Reading: the database extracts exactly the JSON values the columns need (one text value
+per question, per matrix row and per "Other" text; research.selectors.survey_export_rows),
+so no response's answers are decoded as a whole in Python; `export_cells` turns each row
+of raw values into the export's cells with one small decoder per column.
+
 CSV and XLSX are written row by row (flat memory whatever the size); SPSS needs the whole
 table in memory (pyreadstat writes from a DataFrame).
 """
 
 import csv
 import io
+import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surveys.exports import safe
+from surveys.exports import FORMULA_START
 from surveys.presentation import option_label
 
 META_COLUMNS = [
@@ -32,8 +38,10 @@ META_COLUMNS = [
     ("submitted_on", "Dato / date"),
 ]
 TEXT_KINDS = {"short_text", "long_text", "email", "date"}
+SCRUBBED_KINDS = {"short_text", "long_text", "other_text"}  # free text (dates are not)
 Progress = Callable[[int], None]
 Row = Mapping[str, Any]  # {"answers": {...}, "channel": …, "language": …, "version": …, …}
+Cells = list[Any]
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,18 @@ class Column:
     codes: dict[str, int] = field(default_factory=dict)  # answer key → code
     value_labels: dict[int, str] = field(default_factory=dict)
     numeric: bool = True
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """What the database extracts for this column: a meta field, or a JSON path into
+        the answers (question key, then matrix row)."""
+        if self.kind == "meta":
+            return (self.key,)
+        if self.kind == "matrix":
+            return ("answers", self.key, str(self.sub))
+        if self.sub == "other_text":
+            return ("answers", f"{self.key}.other")
+        return ("answers", self.key)
 
 
 def _variable(name: str, taken: set[str]) -> str:
@@ -121,38 +141,118 @@ def export_columns(questions: list[dict[str, Any]]) -> list[Column]:
     return out
 
 
-def row_values(columns: list[Column], row: Row, clean_text: Callable[[str], str]) -> list[Any]:
-    """One response as the export's cells (None where unanswered)."""
+def export_paths(columns: list[Column]) -> list[tuple[str, ...]]:
+    """The distinct values to read per response, in order (several columns may share one:
+    the options of a multiple-choice or ranking question)."""
+    return list(dict.fromkeys(c.path for c in columns))
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if value.__class__ is str else str(value)
+
+
+def _number(value: Any) -> int | float | None:
+    if value is None or value == "" or value.__class__ is bool:
+        return None
+    if value.__class__ in (int, float):
+        return value  # type: ignore[no-any-return]
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+
+
+def _decoder(
+    column: Column, channel_labels: Mapping[Any, str], clean_text: Callable[[str], str]
+) -> Callable[[Any], Any]:
+    """How one raw value (text as the database returns it; JSON text for lists) becomes
+    the column's cell."""
+    if column.kind == "meta":
+        if column.key == "channel":
+            return lambda v: channel_labels.get(v, "link")
+        if column.key == "submitted_on":
+            return lambda v: v.isoformat() if v else None
+        return lambda v: v if v not in (None, "") else None
+    if column.kind == "multiple_choice":
+        token = f'"{column.sub}"'
+        return lambda v: None if v in (None, "", "[]") else int(token in _text(v))  # type: ignore[operator]
+    if column.kind == "ranking":
+        token = f'"{column.sub}"'
+
+        def rank(v: Any) -> int | None:
+            text = _text(v)
+            if text is None:
+                return None
+            at = text.find(token)
+            return None if at < 0 else text.count(",", 0, at) + 1
+
+        return rank
+    if column.codes:
+        codes = column.codes
+        return lambda v: None if v is None else codes.get(v if v.__class__ is str else str(v))
+    if column.kind == "consent":
+        return lambda v: None if v in (None, "", False) else 1
+    if column.numeric:
+        return _number
+    if column.kind in SCRUBBED_KINDS:
+
+        def clean(v: Any) -> str | None:
+            text = _text(v)
+            return None if text is None else clean_text(text)
+
+        return clean
+    return _text
+
+
+def export_cells(
+    columns: list[Column],
+    raw_rows: Iterable[Sequence[Any]],
+    clean_text: Callable[[str], str],
+    channel_labels: Mapping[Any, str],
+) -> Iterator[Cells]:
+    """Each raw row (the values of `export_paths`, in order) as the export's cells."""
+    paths = export_paths(columns)
+    at = {path: i for i, path in enumerate(paths)}
+    plan = [(at[c.path], _decoder(c, channel_labels, clean_text)) for c in columns]
+    for raw in raw_rows:
+        yield [decode(raw[i]) for i, decode in plan]
+
+
+def raw_row(columns: list[Column], row: Row) -> tuple[Any, ...]:
+    """What the database extracts for one response given as a dict (tests, and callers
+    that already hold answers): lists and objects as JSON text, as PostgreSQL returns them."""
+    out = []
     answers = row.get("answers") or {}
-    values: list[Any] = []
-    for column in columns:
-        if column.kind == "meta":
-            value = row.get(column.key)
-            values.append(
-                None if value in (None, "") else str(value) if not column.numeric else value
-            )
+    for path in export_paths(columns):
+        if path[0] != "answers":
+            out.append(row.get(path[0]))
             continue
-        value = answers.get(column.key)
-        if column.sub == "other_text":
-            text = answers.get(f"{column.key}.other")
-            values.append(clean_text(str(text)) if text else None)
-        elif value in (None, "", [], {}):
-            values.append(None)
-        elif column.kind == "multiple_choice":
-            values.append(int(column.sub in value))
-        elif column.kind == "ranking":
-            values.append(value.index(column.sub) + 1 if column.sub in value else None)
-        elif column.kind == "matrix":
-            values.append(column.codes.get(value.get(column.sub, "")))
-        elif column.codes:
-            values.append(column.codes.get(str(value)))
-        elif column.kind == "consent":
-            values.append(1)
-        elif column.numeric:
-            values.append(value)
-        else:
-            values.append(clean_text(str(value)))
-    return values
+        value: Any = answers.get(path[1])
+        if len(path) == 3:
+            value = value.get(path[2]) if isinstance(value, dict) else None
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        out.append(value)
+    return tuple(out)
+
+
+def _defuse(columns: list[Column]) -> Callable[[Cells], Cells]:
+    """Spreadsheet formulas in text cells are defused (CSV injection), in place."""
+    text_at = [i for i, c in enumerate(columns) if not c.numeric]
+
+    def defuse(cells: Cells) -> Cells:
+        for i in text_at:
+            value = cells[i]
+            if value and value.__class__ is str and value.startswith(FORMULA_START):
+                cells[i] = "'" + value
+        return cells
+
+    return defuse
 
 
 def codebook(columns: list[Column]) -> list[list[str]]:
@@ -165,17 +265,8 @@ def codebook(columns: list[Column]) -> list[list[str]]:
     return lines
 
 
-def _text_cell(value: Any) -> Any:
-    return safe(value) if isinstance(value, str) else value
-
-
 def write_csv(
-    target: Path,
-    columns: list[Column],
-    rows: Iterable[Row],
-    clean_text: Callable[[str], str],
-    progress: Progress,
-    rule: str,
+    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
     """A ZIP with data.csv and codebook.csv (UTF-8 with BOM, ";"-free comma CSV, Excel
     reads both). Streams: memory does not grow with the number of rows."""
@@ -185,15 +276,11 @@ def write_csv(
             stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             writer = csv.writer(stream)
             writer.writerow([c.name for c in columns])
-            for row in rows:
-                writer.writerow(
-                    [
-                        "" if v is None else _text_cell(v)
-                        for v in row_values(columns, row, clean_text)
-                    ]
-                )
+            defuse = _defuse(columns)
+            for row in cells:
+                writer.writerow(defuse(row))  # None is written as an empty field
                 n += 1
-                if n % 1000 == 0:
+                if n % 5000 == 0:
                     progress(n)
             stream.flush()
             stream.detach()
@@ -210,61 +297,63 @@ def write_csv(
 
 
 def write_xlsx(
-    target: Path,
-    columns: list[Column],
-    rows: Iterable[Row],
-    clean_text: Callable[[str], str],
-    progress: Progress,
-    rule: str,
+    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
-    """A workbook with the sheets "data" and "codebook" (openpyxl's write-only mode:
-    rows go to disk as they come)."""
-    from openpyxl import Workbook
+    """A workbook with the sheets "data" and "codebook", written by XlsxWriter in constant
+    memory (each row goes to disk as it comes). Text is never turned into numbers,
+    formulas or links."""
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    data = book.create_sheet("data")
-    data.append([c.name for c in columns])
+    book = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    data = book.add_worksheet("data")
+    data.write_row(0, 0, [c.name for c in columns])
+    defuse = _defuse(columns)
+    write_row = data.write_row
     n = 0
-    for row in rows:
-        data.append([_text_cell(v) for v in row_values(columns, row, clean_text)])
+    for row in cells:
         n += 1
-        if n % 1000 == 0:
+        write_row(n, 0, defuse(row))  # None is written as an empty cell
+        if n % 5000 == 0:
             progress(n)
-    sheet = book.create_sheet("codebook")
-    for line in codebook(columns):
-        sheet.append(line)
-    sheet.append([])
-    sheet.append([rule])
-    book.save(target)
+    sheet = book.add_worksheet("codebook")
+    lines = codebook(columns)
+    for i, line in enumerate(lines):
+        sheet.write_row(i, 0, line)
+    sheet.write_row(len(lines) + 1, 0, [rule])
+    book.close()
     progress(n)
     return n
 
 
 def write_sav(
-    target: Path,
-    columns: list[Column],
-    rows: Iterable[Row],
-    clean_text: Callable[[str], str],
-    progress: Progress,
-    rule: str,
+    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
     """A ZIP with data.sav (variable and value labels) and codebook.csv."""
     import pandas as pd
     import pyreadstat
 
-    cells: dict[str, list[Any]] = {c.name: [] for c in columns}
+    values: dict[str, list[Any]] = {c.name: [] for c in columns}
+    lists = [values[c.name] for c in columns]
     n = 0
-    for row in rows:
-        for column, value in zip(columns, row_values(columns, row, clean_text), strict=True):
-            cells[column.name].append(value)
+    for row in cells:
+        for target_list, value in zip(lists, row, strict=True):
+            target_list.append(value)
         n += 1
-        if n % 1000 == 0:
+        if n % 5000 == 0:
             progress(n)
     frame = pd.DataFrame(
         {
-            c.name: pd.to_numeric(pd.Series(cells[c.name], dtype=object), errors="coerce")
+            c.name: pd.to_numeric(pd.Series(values[c.name], dtype=object), errors="coerce")
             if c.numeric
-            else pd.Series(["" if v is None else str(v) for v in cells[c.name]], dtype=object)
+            else pd.Series(["" if v is None else str(v) for v in values[c.name]], dtype=object)
             for c in columns
         }
     )

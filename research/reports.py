@@ -27,7 +27,8 @@ from cms.models import LibrarySettings
 from cms.selectors import library_site_for_page
 from surveys.models import SurveyPage
 
-from .analysis import CATEGORICAL, Filters
+from .analysis import CATEGORICAL
+from .filters import Filters
 from .findings import (
     CrosstabFinding,
     Privacy,
@@ -76,6 +77,16 @@ class ReportData:
         self.privacy = library_privacy_for_site(self.site, self.language)
         self._surveys: dict[tuple[int, int | None], _Survey] = {}
         self._sites: dict[int, Any] = {}
+        # The question keys the blocks use, per survey: only those columns are read.
+        self._keys: dict[int, set[str]] = {}
+        for block in getattr(page, "body", None) or []:
+            if block.block_type in SURVEY_BLOCKS and block.value["survey"] is not None:
+                value = block.value
+                wanted = self._keys.setdefault(value["survey"].pk, set())
+                if block.block_type == "crosstab":
+                    wanted.update({value["rows"].strip(), value["columns"].strip()})
+                else:
+                    wanted.add(value["question"].strip())
 
     # -- data ------------------------------------------------------------------------------
 
@@ -95,7 +106,9 @@ class ReportData:
             return None
         key = (survey.pk, segment_id)
         if key not in self._surveys:
-            questions, frame = survey_frame(survey, Filters(segment_id=segment_id))
+            questions, frame = survey_frame(
+                survey, Filters(segment_id=segment_id), keys=self._keys.get(survey.pk)
+            )
             self._surveys[key] = _Survey(survey, questions, frame)
         return self._surveys[key]
 

@@ -208,6 +208,19 @@ def _replace_whole_match(match: re.Match[str], marker: str) -> str:
 _Replacer = Callable[[re.Match[str], str], str]
 
 
+# Every built-in rule needs a digit, "@", ":" or "www." somewhere in the text; most free-text
+# answers have none of them and only meet the card-number rule (which is configurable).
+_MAY_HOLD_BUILT_IN = re.compile(r"[\d@:]|www\.", re.IGNORECASE)
+
+
+@lru_cache(maxsize=32)
+def _card_rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
+    if card_pattern is None:
+        return []
+    return [(_compiled_card_pattern(card_pattern), _replace_whole_match)]
+
+
+@lru_cache(maxsize=32)
 def _rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
     # Order matters: URLs first so a query string disappears as a whole; card numbers, IP
     # addresses and national ids before phone numbers, because their digits would otherwise
@@ -265,7 +278,11 @@ def scrub(
     Guarantees: text that is not personal data is returned unchanged (whitespace, punctuation
     and letters included); ``scrub(scrub(x)) == scrub(x)``; no exception for any ``str``.
     """
-    rules = _rules(card_pattern)
+    if not text:
+        return text
+    rules = _rules(card_pattern) if _MAY_HOLD_BUILT_IN.search(text) else _card_rules(card_pattern)
+    if not rules:
+        return text
     # Removing one item can unblock another (a phone number next to an IP address is only a
     # separate number once the address is gone), so repeat until nothing changes; that is what
     # makes scrub idempotent. Each changing pass replaces at least one non-marker character, so

@@ -4,19 +4,34 @@ Access goes through surveys.selectors.survey_get_for_user first (DESIGN.md C9); 
 functions take a survey the caller may already see.
 """
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
 from surveys.models import Channel, SurveyPage, SurveyVersion
+from surveys.schema import answerable
 from surveys.selectors import survey_responses
 
-from .analysis import Filters, questions_of, responses_frame
+from .filters import Filters
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def questions_of(schemas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The answerable questions by key, newest schema first, then keys only older versions
+    had (answers of every version are analysed together by key)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for schema in schemas:
+        for step in schema["steps"]:
+            for q in step["questions"]:
+                if answerable(q) and q["key"] not in seen:
+                    seen[q["key"]] = q
+    return list(seen.values())
 
 
 def survey_questions(page: SurveyPage) -> list[dict[str, Any]]:
@@ -54,10 +69,7 @@ def segment_pseudonyms(page: SurveyPage, segment_id: int) -> frozenset[str]:
     )
 
 
-def survey_rows(page: SurveyPage, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
-    """Every answer to the survey in any language that passes ``filters`` (in the database),
-    as plain dicts — answers and meta fields only, read in chunks without building model
-    instances."""
+def _filtered_responses(page: SurveyPage, filters: Filters | None) -> Any:
     labels = survey_channel_labels(page)
     responses = survey_responses(page).order_by()
     if filters is not None:
@@ -77,29 +89,99 @@ def survey_rows(page: SurveyPage, filters: Filters | None = None) -> Iterator[di
             responses = responses.filter(pseudonym__in=segment_pseudonyms(page, filters.segment_id))
         if filters.pseudonyms is not None:
             responses = responses.filter(pseudonym__in=filters.pseudonyms)
-    return (
-        {
-            "answers": answers,
-            "submitted_on": submitted_on,
-            "channel": labels.get(channel_id, "link"),
-            "language": language,
-            "version": number,
-            "pseudonym": pseudonym,
-        }
-        for answers, submitted_on, channel_id, language, number, pseudonym in (
-            responses.values_list(
-                "answers", "submitted_on", "channel_id", "language", "version__number", "pseudonym"
-            ).iterator(chunk_size=2000)
-        )
-    )
+    return responses
+
+
+META_FIELDS = {
+    "channel": "channel_id",
+    "language": "language",
+    "version": "version__number",
+    "submitted_on": "submitted_on",
+}
+
+
+def survey_export_rows(
+    page: SurveyPage, filters: Filters | None, paths: list[tuple[str, ...]]
+) -> Iterator[tuple[Any, ...]]:
+    """For each response passing ``filters``, the values at ``paths`` (research.exports):
+    meta fields, or JSON values the database extracts as text (lists and objects as JSON
+    text) — the answers are never decoded as a whole in Python."""
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+
+    columns: list[Any] = []
+    for path in paths:
+        if path[0] != "answers":
+            columns.append(META_FIELDS[path[0]])
+        elif len(path) == 2:
+            columns.append(KeyTextTransform(path[1], "answers"))
+        else:
+            columns.append(KeyTextTransform(path[2], KeyTransform(path[1], "answers")))
+    named = {f"v{i}": c for i, c in enumerate(columns) if not isinstance(c, str)}
+    responses = _filtered_responses(page, filters)
+    if named:
+        responses = responses.annotate(**named)
+    names = [c if isinstance(c, str) else f"v{i}" for i, c in enumerate(columns)]
+    return responses.values_list(*names).iterator(chunk_size=5000)
+
+
+STRUCTURED = {"multiple_choice", "ranking", "matrix"}  # lists and objects
 
 
 def survey_frame(
-    page: SurveyPage, filters: Filters | None = None
-) -> tuple[list[dict[str, Any]], pd.DataFrame]:
-    """(questions, response frame) of the survey's answers that pass ``filters``."""
+    page: SurveyPage, filters: Filters | None = None, keys: set[str] | None = None
+) -> "tuple[list[dict[str, Any]], pd.DataFrame]":
+    """(questions, response frame) of the survey's answers that pass ``filters``, with the
+    columns of research.analysis.responses_frame — for the questions in ``keys`` only,
+    when given. The database extracts each needed answer (scalars as text; lists and
+    objects as JSON), so no response's answers are decoded as a whole."""
+    import gc
+
+    import pandas as pd
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+
+    from .analysis import META
+
     questions = survey_questions(page)
-    return questions, responses_frame(survey_rows(page, filters), questions)
+    wanted = [q for q in questions if keys is None or q["key"] in keys]
+    names: list[str] = []
+    exprs: dict[str, Any] = {}
+    for q in wanted:
+        transform = KeyTransform if q["type"] in STRUCTURED else KeyTextTransform
+        exprs[f"q{len(exprs)}"] = transform(q["key"], "answers")
+        names.append(q["key"])
+        if q.get("other"):
+            exprs[f"q{len(exprs)}"] = KeyTextTransform(f"{q['key']}.other", "answers")
+            names.append(f"{q['key']}.other")
+    meta = ["submitted_on", "channel_id", "language", "version__number", "pseudonym"]
+    responses = _filtered_responses(page, filters)
+    if exprs:
+        responses = responses.annotate(**exprs)
+    # Building a few million small objects triggers the cyclic GC again and again for
+    # nothing (they hold no cycles): it is paused while the columns are read.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rows = responses.values_list(*meta, *exprs).iterator(chunk_size=5000)
+        columns = list(zip(*rows, strict=True)) or [()] * (len(meta) + len(exprs))
+    finally:
+        if enabled:
+            gc.enable()
+    labels = survey_channel_labels(page)
+    data = dict(
+        zip(
+            ["submitted_on", "channel", "language", "version", "pseudonym"],
+            columns[: len(meta)],
+            strict=True,
+        )
+    )
+    data["channel"] = tuple(labels.get(c, "link") for c in data["channel"])
+    frame = pd.DataFrame(
+        {name: list(data[name]) for name in META}
+        | {name: list(values) for name, values in zip(names, columns[len(meta) :], strict=True)},
+        dtype=object,
+    )
+    frame["submitted_on"] = pd.to_datetime(frame["submitted_on"], errors="coerce")
+    return questions, frame
 
 
 def survey_row_count(page: SurveyPage) -> int:

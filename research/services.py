@@ -2,6 +2,7 @@
 research log (who exported, generated or downloaded what, when)."""
 
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -19,11 +20,16 @@ from cms.models import LibrarySettings
 from cms.selectors import library_site_for_page
 from surveys.models import SurveyPage
 
-from .analysis import Filters, filters_from_json, filters_to_json
-from .exports import WRITERS, export_columns
+from .exports import WRITERS, export_cells, export_columns, export_paths
+from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
-from .selectors import survey_questions, survey_row_count, survey_rows
+from .selectors import (
+    survey_channel_labels,
+    survey_export_rows,
+    survey_questions,
+    survey_row_count,
+)
 
 STALE_RUN = timedelta(hours=1)  # a running job older than this lost its worker
 
@@ -56,6 +62,26 @@ def export_rule(k: int) -> str:
         "removed. Tables made from it must hide cells with fewer than %(k)d answers, as "
         "Innsikt's own tables do."
     ) % {"k": k}
+
+
+def export_write(
+    *,
+    survey: SurveyPage,
+    filters: Filters,
+    format: str,
+    target: Path,
+    progress: Callable[[int], None],
+    k: int,
+    card_pattern: str | None,
+) -> int:
+    """Write the survey's answers that pass ``filters`` to ``target`` in ``format``;
+    return the number of rows."""
+    writer, _suffix = WRITERS[format]
+    columns = export_columns(survey_questions(survey))
+    raw = survey_export_rows(survey, filters, export_paths(columns))
+    clean = partial(scrub, card_pattern=card_pattern or None)
+    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
+    return writer(target, columns, cells, progress, export_rule(k))
 
 
 def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:
@@ -95,17 +121,21 @@ def export_run(*, job_id: UUID | str) -> str:
         k, card_pattern = library_privacy(survey)
         filters = filters_from_json(job.filters)
         ExportJob.objects.filter(pk=job.pk).update(rows_total=survey_row_count(survey))
-        writer, suffix = WRITERS[job.format]
-        columns = export_columns(survey_questions(survey))
-        clean = partial(scrub, card_pattern=card_pattern or None)
+        suffix = WRITERS[job.format][1]
 
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{suffix}"
-            rows = writer(
-                path, columns, survey_rows(survey, filters), clean, progress, export_rule(k)
+            rows = export_write(
+                survey=survey,
+                filters=filters,
+                format=job.format,
+                target=path,
+                progress=progress,
+                k=k,
+                card_pattern=card_pattern,
             )
             name = f"{survey.slug}-{timezone.localdate():%Y%m%d}-{str(job.pk)[:8]}.{suffix}"
             with path.open("rb") as handle:

@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 
 from research.analysis import (
-    Filters,
     crosstab,
     filter_frame,
     percentages,
     question_result,
     responses_frame,
 )
+from research.filters import Filters
 
 
 def opts(*keys: str) -> list[dict]:

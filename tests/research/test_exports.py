@@ -3,11 +3,19 @@ read back with pandas, openpyxl and pyreadstat and compared to the answers."""
 
 import io
 import zipfile
+from datetime import date
 
 import pandas as pd
 import pyreadstat
 
-from research.exports import export_columns, write_csv, write_sav, write_xlsx
+from research.exports import (
+    export_cells,
+    export_columns,
+    raw_row,
+    write_csv,
+    write_sav,
+    write_xlsx,
+)
 from tests.research.test_analysis import ANSWERS, QUESTIONS
 
 RULE = "Celler med færre enn 5 svar er skjult."
@@ -18,15 +26,23 @@ def clean(text: str) -> str:
 
 
 def rows():
-    for channel, day, version, answers in ANSWERS:
-        yield {
-            "channel": channel,
-            "submitted_on": day,
-            "version": version,
-            "language": "nb",
-            "pseudonym": "secret-pseudonym",
-            "answers": answers,
-        }
+    """The answers as the database hands them to the export (research.exports.raw_row)."""
+    columns = export_columns(QUESTIONS)
+    raw = (
+        raw_row(
+            columns,
+            {
+                "channel": channel,
+                "submitted_on": date.fromisoformat(day) if day else None,
+                "version": version,
+                "language": "nb",
+                "pseudonym": "secret-pseudonym",
+                "answers": answers,
+            },
+        )
+        for channel, day, version, answers in ANSWERS
+    )
+    return export_cells(columns, raw, clean, {c: c for c in ("qr", "link", "embed")})
 
 
 def expected_first_row() -> dict:
@@ -60,7 +76,7 @@ def test_columns_have_valid_unique_variable_names_and_codes():
 def test_csv_is_utf8_with_bom_streamed_with_codebook(tmp_path):
     target = tmp_path / "x.zip"
     done = []
-    n = write_csv(target, export_columns(QUESTIONS), rows(), clean, done.append, RULE)
+    n = write_csv(target, export_columns(QUESTIONS), rows(), done.append, RULE)
     assert n == len(ANSWERS) and done[-1] == n
     with zipfile.ZipFile(target) as archive:
         raw = archive.read("data.csv")
@@ -80,7 +96,7 @@ def test_xlsx_has_data_and_codebook_sheets(tmp_path):
     from openpyxl import load_workbook
 
     target = tmp_path / "x.xlsx"
-    write_xlsx(target, export_columns(QUESTIONS), rows(), clean, lambda n: None, RULE)
+    write_xlsx(target, export_columns(QUESTIONS), rows(), lambda n: None, RULE)
     data = pd.read_excel(target, sheet_name="data")
     for column, value in expected_first_row().items():
         assert data.iloc[0][column] == value, column
@@ -92,7 +108,7 @@ def test_xlsx_has_data_and_codebook_sheets(tmp_path):
 
 def test_sav_has_variable_and_value_labels(tmp_path):
     target = tmp_path / "x.zip"
-    write_sav(target, export_columns(QUESTIONS), rows(), clean, lambda n: None, RULE)
+    write_sav(target, export_columns(QUESTIONS), rows(), lambda n: None, RULE)
     with zipfile.ZipFile(target) as archive:
         (tmp_path / "data.sav").write_bytes(archive.read("data.sav"))
         assert "codebook.csv" in archive.namelist()
