@@ -1014,10 +1014,14 @@ def report(results: dict[int, dict[str, dict]], sizes: list[int], args, machine)
         a, idle = ok("csv", n), ok("idle", n)
         if a:
             met = a["rss_mb"] <= GOAL_CSV_MB
-            above = f" (idle child {idle['rss_mb']:.0f}, +{a['rss_mb'] - idle['rss_mb']:.0f})"
+            above = (
+                f" (idle child {idle['rss_mb']:.0f}, +{a['rss_mb'] - idle['rss_mb']:.0f})"
+                if idle
+                else ""
+            )
             print(
                 f"| Innsikt CSV peak RSS | {n:,} | ≤ {GOAL_CSV_MB:.0f} MB | {a['rss_mb']:.0f} MB"
-                f"{above if idle else ''} | {verdict(met)} |"
+                f"{above} | {verdict(met)} |"
             )
             if not met:
                 missed.append(("csv", n, "memory"))
