@@ -97,14 +97,21 @@ def export_download(request, job_id):
     if job is None:
         raise Http404
     survey_get_for_user(request.user, job.survey_id)  # another library's export: no
-    if job.status != ExportJob.Status.DONE or not job.file:
+    return _download(
+        request, job, ResearchLog.Action.DOWNLOAD_EXPORT, job.format, survey_id=job.survey_id
+    )
+
+
+def _download(request, job, action: str, detail: str, survey_id: int | None = None):
+    """A finished job's file, with the download logged (404 until it is done)."""
+    if job.status != job.Status.DONE or not job.file:
         raise Http404
     research_log_record(
         user=request.user,
-        action=ResearchLog.Action.DOWNLOAD_EXPORT,
-        survey_id=job.survey_id,
+        action=action,
+        survey_id=survey_id,
         object_id=str(job.pk),
-        detail=job.format,
+        detail=detail,
     )
     name = job.file.name.rsplit("/", 1)[-1]
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
@@ -131,13 +138,4 @@ def report_download(request, job_id):
     if job is None:
         raise Http404
     report_get_for_user(request.user, job.report_id)  # another library's report: no
-    if job.status != ReportJob.Status.DONE or not job.file:
-        raise Http404
-    research_log_record(
-        user=request.user,
-        action=ResearchLog.Action.DOWNLOAD_REPORT,
-        object_id=str(job.pk),
-        detail=job.title,
-    )
-    name = job.file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    return _download(request, job, ResearchLog.Action.DOWNLOAD_REPORT, job.title)

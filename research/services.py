@@ -34,6 +34,19 @@ from .selectors import (
 STALE_RUN = timedelta(hours=1)  # a running job older than this lost its worker
 
 
+def _job_claim(model: Any, job_id: UUID | str, **fields: Any) -> bool:
+    """Claim a queued job row (or one whose worker died STALE_RUN ago) for this worker: the
+    one UPDATE that makes a job task safe to run twice."""
+    now = timezone.now()
+    return bool(
+        model.objects.filter(
+            Q(status=model.Status.QUEUED)
+            | Q(status=model.Status.RUNNING, started_at__lt=now - STALE_RUN),
+            pk=job_id,
+        ).update(status=model.Status.RUNNING, started_at=now, error="", **fields)
+    )
+
+
 def research_log_record(
     *, user: Any, action: str, survey_id: int | None = None, object_id: str = "", detail: str = ""
 ) -> ResearchLog:
@@ -107,12 +120,7 @@ def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters
 def export_run(*, job_id: UUID | str) -> str:
     """Write the export's file. Safe to run twice: only a queued job (or one whose worker
     died an hour ago) is claimed; a failure is recorded on the row, not raised."""
-    now = timezone.now()
-    claimed = ExportJob.objects.filter(
-        Q(status=ExportJob.Status.QUEUED)
-        | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUN),
-        pk=job_id,
-    ).update(status=ExportJob.Status.RUNNING, started_at=now, rows_done=0, error="")
+    claimed = _job_claim(ExportJob, job_id, rows_done=0)
     job = ExportJob.objects.select_related("survey").filter(pk=job_id).first()
     if not claimed or job is None:
         return job.status if job else "gone"
@@ -183,12 +191,7 @@ def report_run(*, job_id: UUID | str) -> str:
 
     from .reports import report_pdf
 
-    now = timezone.now()
-    claimed = ReportJob.objects.filter(
-        Q(status=ReportJob.Status.QUEUED)
-        | Q(status=ReportJob.Status.RUNNING, started_at__lt=now - STALE_RUN),
-        pk=job_id,
-    ).update(status=ReportJob.Status.RUNNING, started_at=now, step="analysing", error="")
+    claimed = _job_claim(ReportJob, job_id, step="analysing")
     job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()
     if not claimed or job is None:
         return job.status if job else "gone"
