@@ -24,6 +24,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("s/", include("surveys.urls")),
     path("panel/", include("panel.urls")),
+    path("intervju/", include("research.interviews.urls")),
     # Wagtail's own pattern, served through surveys.views.serve (a cached route for survey
     # pages, Wagtail for everything else); wagtail_urls stays below for its other views.
     re_path(r"^((?:[\w\-]+/)*)$", surveys_views.serve, name="innsikt_serve"),

@@ -4,7 +4,8 @@ Pure: the caller gathers the facts (``ContactFacts``) and the library's rules
 (``ContactRules``); ``contact_decision`` answers with a reason. Every send path — first
 invitation and reminder alike — asks it. A researcher's written override for one campaign
 lifts only the frequency rules (cool-down and the per-period cap), never consent, opt-out,
-bounces or the do-not-contact list.
+bounces or the do-not-contact list. An interview invitation needs the interview consent, and
+goes to no one who missed ``max_no_shows`` booked interviews.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ class ContactRules:
     cooldown_days: int = 30
     max_per_period: int = 3
     period_days: int = 90
+    max_no_shows: int = 2  # booked interviews not attended: no more interview invitations
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class ContactFacts:
     do_not_contact: bool
     already_invited: bool  # to this campaign
     invited_at: list[datetime] = field(default_factory=list)  # earlier invitations
+    no_shows: int = 0  # interviews booked and not attended
+    interview: bool = False  # the campaign is an interview invitation
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ def contact_decision(
         return Decision(False, "no-consent")
     if facts.already_invited:
         return Decision(False, "already-invited")
+    if facts.interview and facts.no_shows >= rules.max_no_shows:
+        return Decision(False, "no-shows")
     if not override:
         if facts.invited_at and now - max(facts.invited_at) < timedelta(days=rules.cooldown_days):
             return Decision(False, "cooldown")

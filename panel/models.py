@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
@@ -226,7 +226,7 @@ class AccessLog(models.Model):
     )
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     member_id = models.UUIDField(null=True, blank=True)
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=40, choices=Action.choices)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -293,7 +293,13 @@ class LoanImport(models.Model):
 
 
 class Campaign(models.Model):
-    """A survey sent to a segment: when, in which daily window, with which reminders."""
+    """A survey — or an interview invitation — sent to a segment: when, in which daily
+    window, with which reminders. An interview campaign invites members who consented to
+    interviews to book a slot (research.interviews); its guide is an interview guide page."""
+
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("Survey")
+        INTERVIEW = "interview", _("Interview invitation")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -302,11 +308,26 @@ class Campaign(models.Model):
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.SURVEY)
     survey = models.ForeignKey(
         "surveys.SurveyPage",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("survey"),
+        help_text=_("For a survey campaign."),
+    )
+    # An interview guide page (research.InterviewGuidePage): the panel knows it only as a
+    # page, so it does not depend on the research app (DESIGN.md §1).
+    guide = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interview guide"),
+        help_text=_("For an interview invitation: members book a time for this interview."),
     )
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, verbose_name=_("segment"))
     starts_at = models.DateTimeField(_("start"))
@@ -337,7 +358,9 @@ class Campaign(models.Model):
     panels = [
         FieldPanel("library"),
         FieldPanel("name"),
+        FieldPanel("kind"),
         FieldPanel("survey"),
+        PageChooserPanel("guide", "research.InterviewGuidePage"),
         FieldPanel("segment"),
         FieldPanel("starts_at"),
         FieldPanel("window_start"),
@@ -355,6 +378,24 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.SURVEY and self.survey_id is None:
+            raise ValidationError({"survey": _("Choose the survey to send.")})
+        if self.kind == self.Kind.INTERVIEW and self.guide_id is None:
+            raise ValidationError({"guide": _("Choose the interview guide.")})
+
+    @property
+    def purpose(self) -> str:
+        """The consent a member must have given to be invited."""
+        return Purpose.INTERVIEWS if self.kind == self.Kind.INTERVIEW else Purpose.PANEL
+
+    @property
+    def topic(self) -> Page:
+        """What members are invited to: the survey, or the interview guide (for its title)."""
+        page = self.guide if self.kind == self.Kind.INTERVIEW else self.survey
+        assert page is not None
+        return page
 
 
 class Invitation(models.Model):
@@ -382,6 +423,9 @@ class Invitation(models.Model):
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     reminded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Interview invitations: the member booked but did not come (set by research). Counts
+    # in the contact rules (ContactRules.max_no_shows).
+    no_show_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -83,15 +83,27 @@ def contact_facts(
         .values_list("member_id", "text_id", "text__version", "given")
     ):
         latest[member_id] = (text_id, version, given)
+    interview = campaign.kind == Campaign.Kind.INTERVIEW
+    agreed: dict[UUID, bool] = {}  # member → latest interview consent given (interviews only)
+    if interview:
+        for member_id, given in (
+            ConsentRecord.objects.filter(member__in=ids, purpose=Purpose.INTERVIEWS)
+            .order_by("at", "pk")
+            .values_list("member_id", "given")
+        ):
+            agreed[member_id] = given
     invited: dict[UUID, list[datetime]] = defaultdict(list)
     already: set[UUID] = set()
-    for member_id, campaign_id, created_at in Invitation.objects.filter(member__in=ids).values_list(
-        "member_id", "campaign_id", "created_at"
-    ):
+    no_shows: dict[UUID, int] = defaultdict(int)
+    for member_id, campaign_id, created_at, no_show_at in Invitation.objects.filter(
+        member__in=ids
+    ).values_list("member_id", "campaign_id", "created_at", "no_show_at"):
         if campaign_id == campaign.pk:
             already.add(member_id)
         else:
             invited[member_id].append(created_at)
+        if no_show_at is not None:
+            no_shows[member_id] += 1
     newest_material = (
         ConsentText.objects.filter(
             library_id=campaign.segment.library_id, purpose=Purpose.PANEL, material=True
@@ -103,7 +115,7 @@ def contact_facts(
         yield (
             member_id,
             ContactFacts(
-                consent_given=given,
+                consent_given=given and (not interview or agreed.get(member_id, False)),
                 consent_current=bool(
                     current
                     and member_id in latest
@@ -114,6 +126,8 @@ def contact_facts(
                 do_not_contact=do_not_contact,
                 already_invited=member_id in already,
                 invited_at=invited.get(member_id, []),
+                no_shows=no_shows.get(member_id, 0),
+                interview=interview,
             ),
         )
 

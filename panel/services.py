@@ -133,12 +133,12 @@ def signup_confirmation_send(*, member_id: UUID | str) -> bool:
         context = {
             "url": member.library.root_url + path,
             "days": CONFIRM_DAYS,
-            "library": _library_name(member.library),
+            "library": library_display_name(member.library),
         }
         subject = render_to_string("panel/email/confirm_subject.txt", context).strip()
         text = render_to_string("panel/email/confirm.txt", context)
         html = render_to_string("panel/email/confirm.html", context)
-    message = EmailMultiAlternatives(subject, text, _sender(member.library), [member.email])
+    message = EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email])
     message.attach_alternative(html, "text/html")
     message.send()
     return True
@@ -170,13 +170,13 @@ def members_purge_unconfirmed() -> int:
     return per_model.get(PanelMember._meta.label, 0)
 
 
-def _library_name(site: Site) -> str:
+def library_display_name(site: Site) -> str:
     from cms.models import LibrarySettings
 
     return LibrarySettings.for_site(site).library_name or site.site_name
 
 
-def _sender(site: Site) -> str:
+def library_sender(site: Site) -> str:
     from cms.models import LibrarySettings
 
     return LibrarySettings.for_site(site).sender_email or settings.DEFAULT_FROM_EMAIL
@@ -230,17 +230,17 @@ def my_data_link_send(*, member_id: UUID | str) -> bool:
             "url": member.library.root_url
             + reverse("panel_my_data_signin", args=[my_data_token(member)]),
             "minutes": MY_DATA_MINUTES,
-            "library": _library_name(member.library),
+            "library": library_display_name(member.library),
         }
         subject = render_to_string("panel/email/my_data_subject.txt", context).strip()
         text = render_to_string("panel/email/my_data.txt", context)
-    EmailMultiAlternatives(subject, text, _sender(member.library), [member.email]).send()
+    EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
     return True
 
 
 def member_export(*, member: PanelMember) -> dict[str, Any]:
     """Everything stored about a member, as JSON-ready data (their right of access)."""
-    return {
+    data: dict[str, Any] = {
         "member": {
             "id": str(member.pk),
             "email": member.email,
@@ -265,8 +265,13 @@ def member_export(*, member: PanelMember) -> dict[str, Any]:
             for record in member.consents.select_related("text")
         ],
         "invitations": [],
-        "interview_bookings": [],
     }
+    from .signals import member_data_collect
+
+    for _receiver, sections in member_data_collect.send(sender=PanelMember, member=member):
+        if isinstance(sections, dict):
+            data.update(sections)
+    return data
 
 
 def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-data") -> bool:
@@ -282,6 +287,13 @@ def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-da
         )
         if purpose == Purpose.PANEL:
             PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
+        from .signals import consent_withdrawn
+
+        transaction.on_commit(
+            partial(
+                consent_withdrawn.send, sender=PanelMember, member_id=member.pk, purpose=purpose
+            )
+        )
     return True
 
 
@@ -369,6 +381,7 @@ def contact_rules() -> ContactRules:
         cooldown_days=settings.INNSIKT_CONTACT_COOLDOWN_DAYS,
         max_per_period=settings.INNSIKT_CONTACT_MAX_PER_PERIOD,
         period_days=settings.INNSIKT_CONTACT_PERIOD_DAYS,
+        max_no_shows=settings.INNSIKT_INTERVIEW_MAX_NO_SHOWS,
     )
 
 
@@ -536,11 +549,12 @@ def _mail_template(campaign: Campaign, member: PanelMember, reminder: bool) -> M
             "url": MailTemplate.URL,
             "unsubscribe": MailTemplate.UNSUBSCRIBE,
             "greeting": campaign.greeting,
-            "survey": campaign.survey.localized.title,
-            "library": _library_name(library),
+            "survey": campaign.topic.localized.title,
+            "interview": campaign.kind == Campaign.Kind.INTERVIEW,
+            "library": library_display_name(library),
             "reminder": reminder,
         }
-        name, address = parseaddr(_sender(library))
+        name, address = parseaddr(library_sender(library))
         template = MailTemplate(
             sender=formataddr((_ascii_header(name), address)) if name else address,
             subject=_ascii_header(
@@ -663,7 +677,9 @@ def invitations_send(*, invitation_ids: Sequence[UUID | str]) -> dict[str, str]:
         pk__in=ids,
     ).update(state=Invitation.State.SENDING, claimed_at=now)
     mine = Invitation.objects.filter(pk__in=ids, state=Invitation.State.SENDING, claimed_at=now)
-    claimed = list(mine.select_related("campaign__survey", "member__library").order_by("pk"))
+    claimed = list(
+        mine.select_related("campaign__survey", "campaign__guide", "member__library").order_by("pk")
+    )
     states: dict[str, str] = {}
     if len(claimed) < len(ids):
         others = Invitation.objects.filter(pk__in=ids).exclude(pk__in=[i.pk for i in claimed])
@@ -753,7 +769,7 @@ def reminder_send(*, invitation_id: UUID | str) -> bool:
     """Send the next reminder unless the member answered, left or bounced meanwhile.
     Counts first (a conditional UPDATE), so two workers never send the same reminder."""
     invitation = (
-        Invitation.objects.select_related("campaign__survey", "member__library")
+        Invitation.objects.select_related("campaign__survey", "campaign__guide", "member__library")
         .filter(pk=invitation_id)
         .first()
     )
@@ -846,13 +862,13 @@ def members_retention_run(*, now: datetime | None = None) -> tuple[int, int]:
 def _retention_notice_send(member: PanelMember) -> None:
     with translation.override(member.language):
         context = {
-            "library": _library_name(member.library),
+            "library": library_display_name(member.library),
             "url": member.library.root_url + reverse("panel_my_data_request"),
             "days": RETENTION_NOTICE_DAYS,
         }
         subject = render_to_string("panel/email/retention_subject.txt", context).strip()
         text = render_to_string("panel/email/retention.txt", context)
-    EmailMultiAlternatives(subject, text, _sender(member.library), [member.email]).send()
+    EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
 
 
 def member_needs_reconsent(*, member: PanelMember) -> ConsentText | None:

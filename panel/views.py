@@ -15,7 +15,7 @@ from surveys.forms import StepForm
 from surveys.views import channel_frame, pseudonym_session_key
 
 from .forms import UNDER_18, signup_questions, signup_values
-from .models import PanelMember, PanelSignupPage, Purpose, SignupChannel
+from .models import Campaign, PanelMember, PanelSignupPage, Purpose, SignupChannel
 from .services import (
     TokenInvalid,
     consent_current,
@@ -304,6 +304,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _("Copy the whole link from the e-mail."),
             status=400,
         )
+    if invited.campaign.kind == Campaign.Kind.INTERVIEW:
+        # Booking an interview time is research's page (research/interviews/views.py).
+        return redirect("interview_booking", token=token)
     if invited.completed_at is not None:
         return _message(
             request,
@@ -333,6 +336,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
         consent_give(member=invited.member, text=new_text, channel="invitation")
     survey = invited.campaign.survey
+    assert survey is not None
     localized = survey.localized
     page = localized.specific if localized.live else survey
     request.session[pseudonym_session_key(page)] = invited.member.pseudonym

@@ -3,7 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ResearchConfig(AppConfig):
-    """Findings: analysis, suppression, scrubbing, reports — see docs/architecture.md."""
+    """Findings: analysis, suppression, scrubbing, reports; interviews — see
+    docs/architecture.md."""
 
     name = "research"
     verbose_name = _("Research")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -15,3 +15,37 @@ def export_run(job_id: str) -> str:
 def report_run(job_id: str) -> str:
     """Render a findings report's PDF; safe to run twice (the job row is claimed)."""
     return services.report_run(job_id=job_id)
+
+
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def interview_mail_send(booking_id: str, kind: str) -> bool:
+    """Mail a booking's confirmation, change or cancellation with its calendar file.
+    Sends nothing when the booking changed since the mail was asked for."""
+    from .interviews import services as interviews
+
+    return interviews.interview_mail_send(booking_id=booking_id, kind=kind)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def interview_reminders_dispatch() -> int:
+    """Periodic (Celery beat): queue the day-before reminders that are due."""
+    from django.utils import timezone
+
+    from .interviews import services as interviews
+
+    due = interviews.interview_reminders_due(now=timezone.now())
+    for booking_id in due:
+        interview_reminder_send.delay(booking_id)
+    return len(due)
+
+
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def interview_reminder_send(booking_id: str) -> bool:
+    """Send one reminder; claimed first, so two workers never send the same one."""
+    from .interviews import services as interviews
+
+    return interviews.interview_reminder_send(booking_id=booking_id)

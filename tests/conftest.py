@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from cms.selectors import content_cache_reset
 from tests import factories
+from tests.interviewdata import study  # noqa: F401  (shared fixture)
 from tests.realparts import celery_worker, smtp_server  # noqa: F401  (shared fixtures)
 from tests.reportdata import findings  # noqa: F401  (shared fixture)
 

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panel.tasks.reminders_dispatch",
         "schedule": 60 * 60,
     },
+    "interview-reminders": {
+        "task": "research.tasks.interview_reminders_dispatch",
+        "schedule": 15 * 60,
+    },
     "panel-campaigns-sweep": {
         "task": "panel.tasks.campaigns_sweep",
         "schedule": 5 * 60,
@@ -265,6 +269,8 @@ INNSIKT_PSEUDONYM_KEY = env.str("INNSIKT_PSEUDONYM_KEY", default=SECRET_KEY)
 INNSIKT_CONTACT_COOLDOWN_DAYS = env.int("INNSIKT_CONTACT_COOLDOWN_DAYS", default=30)
 INNSIKT_CONTACT_MAX_PER_PERIOD = env.int("INNSIKT_CONTACT_MAX_PER_PERIOD", default=3)
 INNSIKT_CONTACT_PERIOD_DAYS = env.int("INNSIKT_CONTACT_PERIOD_DAYS", default=90)
+# A member who missed this many booked interviews gets no more interview invitations.
+INNSIKT_INTERVIEW_MAX_NO_SHOWS = env.int("INNSIKT_INTERVIEW_MAX_NO_SHOWS", default=2)
 # How long a worker's claim on a chunk of invitations holds before another may take it
 # over (it must outlast sending one chunk); the sweep re-sends after three leases.
 INNSIKT_SEND_LEASE_SECONDS = env.int("INNSIKT_SEND_LEASE_SECONDS", default=300)

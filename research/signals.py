@@ -1,0 +1,22 @@
+"""Research listens to the panel: a withdrawn interview consent deletes that member's
+interview notes; a member's data export includes their interview bookings and notes."""
+
+from django.dispatch import receiver
+
+from panel.models import Purpose
+from panel.signals import consent_withdrawn, member_data_collect
+
+
+@receiver(consent_withdrawn)
+def delete_interview_notes(sender, member_id, purpose, **kwargs):
+    if purpose == Purpose.INTERVIEWS:
+        from .interviews.services import interview_data_withdraw
+
+        interview_data_withdraw(member_id=member_id)
+
+
+@receiver(member_data_collect)
+def interview_data(sender, member, **kwargs):
+    from .interviews.services import member_interview_data
+
+    return member_interview_data(member)
