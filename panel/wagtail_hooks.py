@@ -1,7 +1,6 @@
 """Panel in the Wagtail admin: consent texts (snippets) and members, scoped to the staff
 user's own libraries, with every look at personal data written to the access log."""
 
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.audit import AuditLogViewSet, audit_log_register
+from cms.library_scope import OwnLibraryObject
 from cms.selectors import library_sites_for_user
 
 from . import admin_views
@@ -38,21 +38,11 @@ class ConsentTextViewSet(SnippetViewSet):
 register_snippet(ConsentTextViewSet)
 
 
-class _OwnLibraryObject:
-    """Edit/delete views that find only objects of the staff user's own libraries."""
-
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        if obj.library_id not in {s.pk for s in library_sites_for_user(self.request.user)}:
-            raise Http404
-        return obj
-
-
-class SegmentEditView(_OwnLibraryObject, snippet_views.EditView):
+class SegmentEditView(OwnLibraryObject, snippet_views.EditView):
     pass
 
 
-class SegmentDeleteView(_OwnLibraryObject, snippet_views.DeleteView):
+class SegmentDeleteView(OwnLibraryObject, snippet_views.DeleteView):
     pass
 
 
@@ -159,11 +149,11 @@ def register_panel_admin_urls():
     ]
 
 
-class CampaignEditView(_OwnLibraryObject, snippet_views.EditView):
+class CampaignEditView(OwnLibraryObject, snippet_views.EditView):
     pass
 
 
-class CampaignDeleteView(_OwnLibraryObject, snippet_views.DeleteView):
+class CampaignDeleteView(OwnLibraryObject, snippet_views.DeleteView):
     pass
 
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from .interviews.choosers import InterviewQuoteChooserBlock
+
 QUESTION_HELP = _(
     "The question's key, as listed on the survey's “Explore results” page (e.g. fornoyd)."
 )
@@ -120,6 +122,22 @@ class QuoteBlock(_ComputedBlock):
         template = "research/blocks/quote.html"
 
 
+class InterviewQuoteBlock(_ComputedBlock):
+    excerpt = InterviewQuoteChooserBlock(
+        label=_("Quote"),
+        help_text=_(
+            "A passage marked as a quote in an interview session. Personal data is removed "
+            "and it is attributed only to a group of at least k participants."
+        ),
+    )
+    compute = "interview_quote"
+
+    class Meta:
+        icon = "openquote"
+        label = _("Interview quote")
+        template = "research/blocks/interview_quote.html"
+
+
 class MethodsBlock(_ComputedBlock):
     note = blocks.TextBlock(required=False, label=_("Anything to add about the method"))
     compute = "methods"
@@ -143,5 +161,6 @@ REPORT_BLOCKS = [
     ("crosstab", CrossTabBlock()),
     ("key_figures", KeyFiguresBlock()),
     ("quote", QuoteBlock()),
+    ("interview_quote", InterviewQuoteBlock()),
     ("methods", MethodsBlock()),
 ]

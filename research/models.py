@@ -103,6 +103,8 @@ class ResearchLog(models.Model):
         DOWNLOAD_EXPORT = "download-export", _("downloaded an export")
         REPORT = "report", _("generated a report")
         DOWNLOAD_REPORT = "download-report", _("downloaded a report")
+        INTERVIEW_SESSION = "interview-session", _("opened an interview session")
+        INTERVIEW_EXPORT = "interview-export", _("exported interview data")
 
     at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(
@@ -537,4 +539,4 @@ class Excerpt(models.Model):
         verbose_name_plural = _("excerpts")
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return f"{self.note.participant.code}: {self.text[:80]}"

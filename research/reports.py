@@ -226,8 +226,49 @@ class ReportData:
             return {"error": why}
         return {"text": text, "survey": data.page}
 
+    def interview_quote(self, value: Any) -> dict[str, Any]:
+        """A quotable interview excerpt: scrubbed, attributed only to a group of at least
+        k interviewed participants (research/interviews/quotes.py)."""
+        from .interviews.selectors import excerpt_attribution
+
+        excerpt = value["excerpt"]
+        if excerpt is None:
+            return {"error": _("Choose a quote (it may have been deleted).")}
+        campaign = excerpt.note.participant.campaign
+        if self.site is None or campaign.library_id != self.site.pk:
+            return {"error": _("This quote belongs to another library and is not shown.")}
+        if not excerpt.quotable:
+            return {"error": _("This passage is no longer marked as a quote.")}
+        attribution = excerpt_attribution(excerpt, k=self.privacy.k)
+        if attribution.label is None:
+            return {
+                "error": _(
+                    "Fewer than %(k)d participants were interviewed: the quote could point "
+                    "to a person."
+                )
+                % {"k": self.privacy.k}
+            }
+        return {"text": self.privacy.clean(excerpt.text), "label": attribution.label}
+
+    def interviews_used(self) -> list[Any]:
+        """The interview campaigns the report quotes, in order (for the methods section)."""
+        seen: dict[int, Any] = {}
+        for block in self.page.body:
+            if block.block_type == "interview_quote" and block.value["excerpt"] is not None:
+                campaign = block.value["excerpt"].note.participant.campaign
+                if self.site is not None and campaign.library_id == self.site.pk:
+                    seen.setdefault(campaign.pk, campaign)
+        return list(seen.values())
+
     def methods(self, value: Any = None) -> dict[str, Any]:
         k, language = self.privacy.k, self.privacy.language
+        interviews = []
+        for campaign in self.interviews_used():
+            from .interviews.selectors import interview_facts
+
+            facts = interview_facts(campaign)
+            n = suppress_counts({"n": facts["n"]}, k=k).cells["n"]
+            interviews.append({**facts, "n": n.label})
         surveys = []
         for survey in self.surveys_used():
             facts = survey_facts(survey)
@@ -259,7 +300,7 @@ class ReportData:
                     "rate": rate,
                 }
             )
-        return {"surveys": surveys, "rule": self.privacy.rule(), "k": k}
+        return {"surveys": surveys, "interviews": interviews, "rule": self.privacy.rule(), "k": k}
 
 
 def explore_findings(
@@ -365,6 +406,12 @@ def report_problems(page: Any) -> list[str]:
         if block.block_type == "quote" and len(problems) == before:
             result = report.quote(value)
             if "error" in result:
+                problems.append(f"{where}: {result['error']}")
+    for number, block in enumerate(page.body, start=1):
+        if block.block_type == "interview_quote" and report.site is not None:
+            result = report.interview_quote(block.value)
+            if "error" in result:
+                where = _("Block %(n)d (%(kind)s)") % {"n": number, "kind": block.block.label}
                 problems.append(f"{where}: {result['error']}")
     return problems
 

@@ -1,12 +1,26 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.audit import AuditLogViewSet, audit_log_register
+from cms.library_scope import OwnLibraryObject
+from cms.selectors import library_sites_for_user
 
 from . import admin_views
-from .models import FindingsReportPage, ResearchLog
+from .interviews import admin_views as interview_views
+from .interviews.choosers import quote_chooser_viewset
+from .models import (
+    FindingsReportPage,
+    InterviewCode,
+    InterviewGuidePage,
+    InterviewTheme,
+    ResearchLog,
+)
 
 
 @hooks.register("register_admin_urls")
@@ -25,8 +39,93 @@ def register_admin_urls():
             admin_views.report_download,
             name="research_report_download",
         ),
+        path("interviews/", interview_views.rounds, name="research_interviews"),
+        path(
+            "interviews/<int:campaign_id>/",
+            interview_views.round_detail,
+            name="research_interview_round",
+        ),
+        path(
+            "interviews/<int:campaign_id>/coding/",
+            interview_views.coding,
+            name="research_interview_coding",
+        ),
+        path(
+            "interviews/<int:campaign_id>/export.<str:fmt>",
+            interview_views.export,
+            name="research_interview_export",
+        ),
+        path(
+            "interviews/participants/<int:participant_id>/",
+            interview_views.session,
+            name="research_interview_session",
+        ),
+        path(
+            "interviews/guides/<int:page_id>/pdf/",
+            interview_views.guide_pdf,
+            name="research_interview_guide_pdf",
+        ),
     ]
     return [path("research/", include(urls))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_interviews_menu_item():
+    return MenuItem(_("Interviews"), reverse("research_interviews"), icon_name="group", order=272)
+
+
+@hooks.register("register_admin_viewset")
+def register_quote_chooser():
+    return quote_chooser_viewset
+
+
+class _CodeEditView(OwnLibraryObject, snippet_views.EditView):
+    pass
+
+
+class _CodeDeleteView(OwnLibraryObject, snippet_views.DeleteView):
+    pass
+
+
+class InterviewCodeViewSet(SnippetViewSet):
+    model = InterviewCode
+    icon = "tag"
+    menu_label = _("Codebook")
+    edit_view_class = _CodeEditView
+    delete_view_class = _CodeDeleteView
+    list_display = ["path", "library", "description"]
+    list_filter = ["library"]
+
+    def get_queryset(self, request):
+        return InterviewCode.objects.filter(
+            library__in=[s.pk for s in library_sites_for_user(request.user)]
+        ).select_related("parent__parent__parent")
+
+
+class _ThemeEditView(OwnLibraryObject, snippet_views.EditView):
+    pass
+
+
+class _ThemeDeleteView(OwnLibraryObject, snippet_views.DeleteView):
+    pass
+
+
+class InterviewThemeViewSet(SnippetViewSet):
+    model = InterviewTheme
+    icon = "folder-open-inverse"
+    menu_label = _("Themes")
+    edit_view_class = _ThemeEditView
+    delete_view_class = _ThemeDeleteView
+    list_display = ["name", "library", "description"]
+
+    def get_queryset(self, request):
+        return InterviewTheme.objects.filter(
+            library__in=[s.pk for s in library_sites_for_user(request.user)]
+        )
+
+
+register_snippet(InterviewCodeViewSet)
+register_snippet(InterviewThemeViewSet)
 
 
 def _pdf_button(page, user, **kwargs):
@@ -45,6 +144,24 @@ def _pdf_button(page, user, **kwargs):
 
 hooks.register("register_page_listing_more_buttons", _pdf_button)
 hooks.register("register_page_header_buttons", _pdf_button)
+
+
+def _guide_pdf_button(page, user, **kwargs):
+    if (
+        isinstance(page.specific_deferred, InterviewGuidePage)
+        and page.permissions_for_user(user).can_edit()
+    ):
+        yield PageMenuItem(
+            _("Guide as PDF"),
+            reverse("research_interview_guide_pdf", args=[page.pk]),
+            icon_name="doc-full",
+            priority=5,
+            page=page,
+        )
+
+
+hooks.register("register_page_listing_more_buttons", _guide_pdf_button)
+hooks.register("register_page_header_buttons", _guide_pdf_button)
 
 
 class ResearchLogViewSet(AuditLogViewSet):

@@ -1,5 +1,6 @@
 """Interview read side: free times, a participant's open booking, library scoping."""
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,23 @@ from django.http import Http404
 from cms.selectors import library_sites_for_user
 from panel.models import Campaign, Invitation
 
-from ..models import InterviewBooking, InterviewParticipant, InterviewSlot
+from ..models import (
+    Excerpt,
+    InterviewBooking,
+    InterviewCode,
+    InterviewNote,
+    InterviewParticipant,
+    InterviewSlot,
+)
+from .exchange import (
+    CodeItem,
+    ExcerptItem,
+    ExchangeData,
+    GuideItem,
+    ParticipantItem,
+    ThemeItem,
+)
+from .quotes import Attribution, quote_attribution
 from .services import BOOKING_NOTICE
 
 
@@ -74,3 +91,211 @@ def booking_get_for_user(user: Any, booking_id: Any) -> InterviewBooking:
     if booking is None:
         raise Http404
     return booking
+
+
+# ---- coding -------------------------------------------------------------------------------
+def interviewed_participants(campaign: Campaign) -> QuerySet[InterviewParticipant]:
+    """Participants who were interviewed: marked as attended, or with notes."""
+    return InterviewParticipant.objects.filter(
+        Q(bookings__status=InterviewBooking.Status.ATTENDED)
+        | Q(pk__in=InterviewNote.objects.exclude(text="").values("participant_id")),
+        campaign=campaign,
+    ).distinct()
+
+
+def codebook(library_id: int) -> list[tuple[InterviewCode, int]]:
+    """The library's codes in tree order, each with its depth (0 = top level)."""
+    codes = list(InterviewCode.objects.filter(library_id=library_id).order_by("name"))
+    children: dict[int | None, list[InterviewCode]] = {}
+    for code in codes:
+        children.setdefault(code.parent_id, []).append(code)
+    ordered: list[tuple[InterviewCode, int]] = []
+    placed: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        for code in children.get(parent, []):
+            if code.pk in placed:
+                continue
+            placed.add(code.pk)
+            ordered.append((code, depth))
+            walk(code.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def code_descendants(library_id: int) -> dict[int, set[int]]:
+    """Each code's id with the ids of all codes under it (itself included)."""
+    parents = dict(InterviewCode.objects.filter(library_id=library_id).values_list("pk", "parent"))
+    below: dict[int, set[int]] = {pk: {pk} for pk in parents}
+    for pk in parents:
+        seen, node = {pk}, parents.get(pk)
+        while node is not None and node not in seen:
+            below[node].add(pk)
+            seen.add(node)
+            node = parents.get(node)
+    return below
+
+
+def code_participants(campaign: Campaign) -> dict[int, set[int]]:
+    """Code id → ids of the campaign's participants with an excerpt coded with it or with
+    a code under it (a parent code counts its children's participants once)."""
+    direct: dict[int, set[int]] = {}
+    for code_id, participant_id in Excerpt.codes.through.objects.filter(
+        excerpt__note__participant__campaign=campaign
+    ).values_list("interviewcode_id", "excerpt__note__participant_id"):
+        direct.setdefault(code_id, set()).add(participant_id)
+    result: dict[int, set[int]] = {}
+    for code_id, below in code_descendants(campaign.library_id).items():
+        result[code_id] = set().union(*(direct.get(c, set()) for c in below))
+    return result
+
+
+def segment_participants(campaign: Campaign) -> list[tuple[str, set[int]]]:
+    """(segment name, participant ids in it) for each of the library's segments."""
+    from panel.models import Segment
+    from panel.selectors import segment_members
+
+    people = dict(
+        InterviewParticipant.objects.filter(campaign=campaign).values_list("member_id", "pk")
+    )
+    groups = []
+    for segment in Segment.objects.filter(library_id=campaign.library_id).order_by("name"):
+        members = segment_members(segment).filter(pk__in=list(people)).values_list("pk", flat=True)
+        groups.append((segment.name, {people[m] for m in members}))
+    return groups
+
+
+def code_excerpts(campaign: Campaign, code_id: int) -> QuerySet[Excerpt]:
+    below = code_descendants(campaign.library_id).get(code_id, {code_id})
+    return (
+        Excerpt.objects.filter(note__participant__campaign=campaign, codes__in=below)
+        .select_related("note__participant")
+        .prefetch_related("codes")
+        .distinct()
+        .order_by("note__participant__number", "created_at")
+    )
+
+
+def excerpt_attribution(excerpt: Excerpt, *, k: int) -> Attribution:
+    """Who a quotable excerpt may be attributed to (research/interviews/quotes.py)."""
+    participant = excerpt.note.participant
+    campaign = participant.campaign
+    bands = Counter(interviewed_participants(campaign).values_list("member__age_band", flat=True))
+    return quote_attribution(
+        segment=campaign.segment.name,
+        age_band=participant.member.age_band,
+        age_bands=bands,
+        k=k,
+    )
+
+
+def library_privacy_of(library_id: int) -> tuple[int, str]:
+    """(k, library-card pattern) of a library: the rules every output follows."""
+    from wagtail.models import Site
+
+    from cms.models import LibrarySettings
+
+    site = Site.objects.filter(pk=library_id).first()
+    if site is None:
+        return 5, r"N\d{9}"
+    values = LibrarySettings.for_site(site)
+    return max(values.k_threshold, 3), values.card_number_pattern
+
+
+def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> ExchangeData:
+    """Everything the interview exports hold, with note texts scrubbed."""
+    from django.utils import timezone
+
+    from panel.services import library_display_name
+
+    from ..scrub import scrub
+
+    _k, card_pattern = library_privacy_of(campaign.library_id)
+
+    def clean(text: str) -> str:
+        return scrub(text, card_pattern=card_pattern or None)
+
+    guide = campaign.topic.specific
+    items = tuple(
+        GuideItem(key=q.key, section=section.title, text=q.text)
+        for section in guide.guide_sections()
+        for q in section.questions
+    )
+    known = {item.key for item in items}
+    notes: dict[int, dict[str, str]] = {}
+    for participant_id, key, text in InterviewNote.objects.filter(
+        participant__campaign=campaign
+    ).values_list("participant_id", "question_key", "text"):
+        if key in known and text.strip():
+            notes.setdefault(participant_id, {})[key] = clean(text)
+    participants = tuple(
+        ParticipantItem(
+            code=p.code, age_band=p.member.age_band, created_at=p.created_at, notes=notes[p.pk]
+        )
+        for p in InterviewParticipant.objects.filter(campaign=campaign)
+        .select_related("member")
+        .order_by("number")
+        if p.pk in notes
+    )
+    codes = tuple(
+        CodeItem(id=c.pk, name=c.name, parent_id=c.parent_id, description=c.description)
+        for c, _depth in codebook(campaign.library_id)
+    )
+    from ..models import InterviewTheme
+
+    themes = tuple(
+        ThemeItem(
+            id=t.pk,
+            name=t.name,
+            description=t.description,
+            code_ids=tuple(sorted(c.pk for c in t.codes.all())),
+        )
+        for t in InterviewTheme.objects.filter(library_id=campaign.library_id).prefetch_related(
+            "codes"
+        )
+    )
+    excerpts = tuple(
+        ExcerptItem(
+            id=e.pk,
+            participant=e.note.participant.code,
+            question=e.note.question_key,
+            text=clean(e.text),
+            code_ids=tuple(sorted(c.pk for c in e.codes.all())),
+            quotable=e.quotable,
+            created_at=e.created_at,
+            created_by=e.created_by.get_username() if e.created_by else "",
+        )
+        for e in Excerpt.objects.filter(note__participant__campaign=campaign)
+        .select_related("note__participant", "created_by")
+        .prefetch_related("codes")
+        .order_by("note__participant__number", "created_at", "pk")
+    )
+    return ExchangeData(
+        project=campaign.name,
+        library=library_display_name(campaign.library),
+        guide=items,
+        codes=codes,
+        themes=themes,
+        participants=participants,
+        excerpts=excerpts,
+        exported_by=exported_by,
+        exported_at=timezone.now(),
+    )
+
+
+def interview_facts(campaign: Campaign) -> dict[str, Any]:
+    """For a report's methods section: how many were interviewed, when, from which segment."""
+    from django.db.models import Max, Min
+
+    interviewed = interviewed_participants(campaign)
+    span = InterviewBooking.objects.filter(
+        participant__in=interviewed, status=InterviewBooking.Status.ATTENDED
+    ).aggregate(first=Min("slot__starts_at"), last=Max("slot__starts_at"))
+    return {
+        "name": campaign.name,
+        "segment": campaign.segment.name,
+        "n": interviewed.count(),
+        "first": span["first"],
+        "last": span["last"],
+    }
