@@ -460,3 +460,180 @@ def panel_screener(lang: int) -> list[dict[str, Any]]:
             ),
         ),
     ]
+
+
+# Interviews (Sølvberget): a guide for low-borrowing students, a codebook and typical notes.
+GUIDE_SECTIONS = [
+    {
+        "type": "section",
+        "value": {
+            "title": "Oppvarming",
+            "minutes": 5,
+            "intro": "Presenter deg og prosjektet. Minn om at det ikke finnes feil svar.",
+            "questions": [
+                {
+                    "text": "Fortell litt om deg selv: hva studerer du, og hvor bor du?",
+                    "probes": [],
+                },
+                {
+                    "text": "Når var du sist på biblioteket, og hva gjorde du der?",
+                    "probes": ["Var du alene eller med noen?"],
+                },
+            ],
+        },
+    },
+    {
+        "type": "section",
+        "value": {
+            "title": "Lån og lesing",
+            "minutes": 15,
+            "intro": "",
+            "questions": [
+                {
+                    "text": "Hva får deg til å låne – eller ikke låne – bøker?",
+                    "probes": [
+                        "Kan du gi et eksempel fra det siste halvåret?",
+                        "Hva leser du ellers?",
+                    ],
+                },
+                {
+                    "text": "Hva vet du om det biblioteket tilbyr utenom bøker?",
+                    "probes": ["E-bøker, arrangementer, studieplasser?"],
+                },
+            ],
+        },
+    },
+    {
+        "type": "section",
+        "value": {
+            "title": "Biblioteket som sted",
+            "minutes": 10,
+            "intro": "",
+            "questions": [
+                {
+                    "text": "Hvis du kunne endre én ting ved biblioteket, hva ville det vært?",
+                    "probes": ["Hvorfor akkurat det?"],
+                }
+            ],
+        },
+    },
+]
+
+# Code tree: (name, parent name or None).
+CODES = [
+    ("Barrierer", None),
+    ("Tid", "Barrierer"),
+    ("Åpningstider", "Barrierer"),
+    ("Vet ikke hva som finnes", "Barrierer"),
+    ("Biblioteket som sted", None),
+    ("Studieplasser", "Biblioteket som sted"),
+    ("Støy", "Biblioteket som sted"),
+    ("Digitale tjenester", None),
+]
+THEMES = [
+    (
+        "Hindringer for å låne",
+        "Det som holder studentene borte fra utlån.",
+        ["Tid", "Åpningstider", "Vet ikke hva som finnes"],
+    ),
+    (
+        "Biblioteket som studieplass",
+        "Mange kommer for å lese til eksamen, ikke for å låne.",
+        ["Studieplasser", "Støy"],
+    ),
+]
+# Notes per question (index in the guide's question order) and the passages coded in them:
+# (question index, note, [(passage, [codes], quotable)]).
+INTERVIEW_NOTES = [
+    [
+        (
+            1,
+            "Kommer mest i eksamensperioden for å lese. Sitter i tredje etasje.",
+            [("Kommer mest i eksamensperioden for å lese", ["Studieplasser"], False)],
+        ),
+        (
+            2,
+            "Har ikke tid til å lese noe annet enn pensum. Pensum kjøper jeg brukt.",
+            [("Har ikke tid til å lese noe annet enn pensum", ["Tid"], True)],
+        ),
+        (
+            3,
+            "Visste ikke at man kunne låne e-bøker med lånekortet.",
+            [
+                (
+                    "Visste ikke at man kunne låne e-bøker",
+                    ["Vet ikke hva som finnes", "Digitale tjenester"],
+                    True,
+                )
+            ],
+        ),
+    ],
+    [
+        (1, "Var på språkkafé i forrige uke med en venn.", []),
+        (
+            2,
+            "Biblioteket stenger før jeg er ferdig på jobb på lørdager. "
+            "Ring meg gjerne på 912 34 567 om det endres.",
+            [("Biblioteket stenger før jeg er ferdig på jobb på lørdager", ["Åpningstider"], True)],
+        ),
+        (
+            4,
+            "Flere stille rom. Det er for mye støy ved inngangen.",
+            [("Det er for mye støy ved inngangen", ["Støy"], False)],
+        ),
+    ],
+    [
+        (
+            2,
+            "Leser på mobilen. Lånekortet ligger hjemme et sted.",
+            [("Leser på mobilen", ["Digitale tjenester"], False)],
+        ),
+        (
+            3,
+            "Trodde arrangementene var for pensjonister.",
+            [("Trodde arrangementene var for pensjonister", ["Vet ikke hva som finnes"], False)],
+        ),
+    ],
+    [
+        (
+            1,
+            "Bruker lesesalen nesten hver dag i mai.",
+            [("Bruker lesesalen nesten hver dag i mai", ["Studieplasser"], False)],
+        ),
+        (
+            2,
+            "Rekker ikke å levere i tide, og gebyrene skremmer.",
+            [("Rekker ikke å levere i tide", ["Tid"], False)],
+        ),
+    ],
+    [
+        (
+            2,
+            "Jobber ved siden av studiet, så tiden strekker ikke til.",
+            [("tiden strekker ikke til", ["Tid"], False)],
+        ),
+        (
+            4,
+            "Lengre åpent i eksamenstiden.",
+            [("Lengre åpent i eksamenstiden", ["Åpningstider"], False)],
+        ),
+    ],
+    [
+        (
+            3,
+            "Kjente ikke til at man kan bestille bøker fra andre bibliotek.",
+            [
+                (
+                    "Kjente ikke til at man kan bestille bøker fra andre bibliotek",
+                    ["Vet ikke hva som finnes"],
+                    False,
+                )
+            ],
+        ),
+        (
+            4,
+            "Flere stikkontakter ved studieplassene.",
+            [("Flere stikkontakter ved studieplassene", ["Studieplasser"], False)],
+        ),
+    ],
+]

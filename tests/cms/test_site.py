@@ -87,8 +87,16 @@ def test_load_demo_is_realistic_and_idempotent(db):
     assert report_problems(report) == []
     html = report_html(report)
     assert 'class="report-error"' not in html and "Lånekort etter kanal" in html
+    # An interview round: notes, a codebook, and a quote attributed to a group in the report.
+    from research.models import Excerpt, InterviewBooking, InterviewGuidePage
+
+    assert InterviewGuidePage.objects.count() == 1
+    assert InterviewBooking.objects.filter(status="attended").count() == 6
+    quote = Excerpt.objects.filter(quotable=True).order_by("created_at", "pk").first()
+    assert quote.text in html and "Interview, " not in html and "Intervju, Studenter" in html
     call_command("load_demo", verbosity=0)
     assert FindingsReportPage.objects.count() == 1
+    assert InterviewGuidePage.objects.count() == 1
     assert (
         Site.objects.count(),
         SurveyPage.objects.count(),

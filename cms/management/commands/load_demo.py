@@ -84,6 +84,7 @@ class Command(BaseCommand):
             self._responses(spec)
         self._panel(nb, en)
         self._research(nb)
+        self._interviews(nb)
         self.stdout.write(self.style.SUCCESS("Demo content is loaded."))
 
     def _users(self, password: str) -> None:
@@ -357,6 +358,135 @@ class Command(BaseCommand):
         )
         project.add_child(instance=report)
         _publish(report)
+
+    def _interviews(self, nb: Locale) -> None:
+        """An interview round with low-borrowing students: a guide, times (past ones
+        attended, future ones open), notes, a codebook, themes, and a quote in the report."""
+        from datetime import timedelta
+
+        from panel.models import Campaign, Invitation
+        from research.models import (
+            Excerpt,
+            InterviewBooking,
+            InterviewCode,
+            InterviewGuidePage,
+            InterviewNote,
+            InterviewParticipant,
+            InterviewSlot,
+            InterviewTheme,
+        )
+
+        home = HomePage.objects.get(slug="solvberget", locale=nb)
+        project = ResearchProjectPage.objects.child_of(home).first()
+        if project is None or InterviewGuidePage.objects.child_of(project).exists():
+            return
+        site = Site.objects.get(root_page=home)
+        guide = InterviewGuidePage(
+            title="Intervju: studenter som sjelden låner",
+            slug="intervjuguide-studenter",
+            intro="<p>Takk for at du tar deg tid. Vi vil forstå hvordan studenter bruker "
+            "biblioteket, og hva som får dem til å låne mindre.</p>",
+            consent_script="<p>Vi tar notater, men skriver aldri navnet ditt. Du kan stoppe "
+            "når som helst og trekke samtykket etterpå under «Mine data»; da slettes "
+            "notatene.</p>",
+            sections=demo.GUIDE_SECTIONS,
+            closing="<p>Takk! Funnene blir en rapport til bibliotekets ledelse i juni.</p>",
+        )
+        project.add_child(instance=guide)
+        _publish(guide)
+        keys = [q.key for section in guide.guide_sections() for q in section.questions]
+        segment = Segment.objects.filter(library=site).first()
+        now = timezone.now()
+        campaign = Campaign.objects.create(
+            library=site,
+            name="Intervju med studenter, våren 2026",
+            kind=Campaign.Kind.INTERVIEW,
+            guide=guide,
+            segment=segment,
+            starts_at=now - timedelta(days=14),
+            status=Campaign.Status.RUNNING,
+            launched_at=now - timedelta(days=14),
+        )
+        consenting = list(
+            PanelMember.objects.filter(
+                library=site, consents__purpose="interviews", consents__given=True
+            )
+            .distinct()
+            .order_by("email")[:10]
+        )
+        admin = get_user_model().objects.get(username="admin")
+        day = timezone.localtime(now).replace(hour=12, minute=0, second=0, microsecond=0)
+        past = [day - timedelta(days=d) for d in (9, 8, 7, 3, 2, 1)]
+        future = [day + timedelta(days=d, hours=h) for d in (2, 3, 6) for h in (0, 2)]
+        slots = [
+            InterviewSlot.objects.create(
+                campaign=campaign,
+                starts_at=start,
+                minutes=30,
+                place="Sølvberget, møterom Fjorden (3. etasje)",
+                interviewer=admin,
+            )
+            for start in past + future
+        ]
+        codes: dict[str, InterviewCode] = {}
+        for name, parent in demo.CODES:
+            codes[name] = InterviewCode.objects.create(
+                library=site, name=name, parent=codes.get(parent) if parent else None
+            )
+        for name, description, members in demo.THEMES:
+            theme = InterviewTheme.objects.create(library=site, name=name, description=description)
+            theme.codes.set([codes[c] for c in members])
+            theme.save()
+        quote = None
+        for number, member in enumerate(consenting, start=1):
+            invitation = Invitation.objects.create(
+                campaign=campaign,
+                member=member,
+                state=Invitation.State.SENT,
+                sent_at=now - timedelta(days=13),
+                completed_at=now - timedelta(days=12),
+            )
+            participant = InterviewParticipant.objects.create(
+                campaign=campaign,
+                member=member,
+                invitation=invitation,
+                number=number,
+                consent=member.consents.filter(purpose="interviews").first(),
+            )
+            notes = demo.INTERVIEW_NOTES[number - 1] if number <= len(demo.INTERVIEW_NOTES) else []
+            attended = number <= len(past)
+            InterviewBooking.objects.create(
+                participant=participant,
+                slot=slots[number - 1],
+                status=InterviewBooking.Status.ATTENDED
+                if attended
+                else InterviewBooking.Status.BOOKED,
+            )
+            for index, text, passages in notes if attended else []:
+                note = InterviewNote.objects.create(
+                    participant=participant, question_key=keys[index], text=text, updated_by=admin
+                )
+                for passage, names, quotable in passages:
+                    excerpt = Excerpt.objects.create(
+                        note=note, text=passage, quotable=quotable, created_by=admin
+                    )
+                    excerpt.codes.set([codes[n] for n in names])
+                    if quotable and quote is None:
+                        quote = excerpt
+        report = FindingsReportPage.objects.child_of(project).first()
+        if report is not None and quote is not None:
+            body = list(report.body.raw_data)
+            at = next((i for i, b in enumerate(body) if b["type"] == "methods"), len(body))
+            body[at:at] = [
+                {
+                    "type": "text",
+                    "value": "<h2>Fra intervjuene</h2><p>Seks studenter som sjelden låner, "
+                    "intervjuet på Sølvberget i mai.</p>",
+                },
+                {"type": "interview_quote", "value": {"excerpt": quote.pk}},
+            ]
+            report.body = body
+            _publish(report)
 
     def _responses(self, spec: dict[str, Any]) -> None:
         s = spec["survey"]
