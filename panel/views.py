@@ -304,10 +304,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _("Copy the whole link from the e-mail."),
             status=400,
         )
-    if invited.campaign.kind == Campaign.Kind.INTERVIEW:
-        # Booking an interview time is research's page (research/interviews/views.py).
-        return redirect("interview_booking", token=token)
-    if invited.completed_at is not None:
+    interview = invited.campaign.kind == Campaign.Kind.INTERVIEW
+    if invited.completed_at is not None and not interview:
         return _message(
             request,
             home,
@@ -324,6 +322,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 {
                     "page": home,
                     "text": new_text.text(get_language() or "nb"),
+                    "interview": interview,
                 },
             )
         if request.POST.get("agree") != "yes":
@@ -335,6 +334,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 _("Thank you for the time you have been a member. We will not contact you again."),
             )
         consent_give(member=invited.member, text=new_text, channel="invitation")
+    if interview:
+        # Booking (or changing) an interview time is research's page (research/interviews).
+        return redirect("interview_booking", token=token)
     survey = invited.campaign.survey
     assert survey is not None
     localized = survey.localized

@@ -169,6 +169,7 @@ class CampaignViewSet(SnippetViewSet):
     delete_view_class = CampaignDeleteView
     list_display = [
         "name",
+        "kind",
         "status",
         "library",
         Column("progress", label=_("Sent/invited · answered"), accessor=_progress),

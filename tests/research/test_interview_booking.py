@@ -251,3 +251,15 @@ def test_withdrawal_on_commit_deletes_notes_and_my_data_lists_bookings(library_a
     assert not InterviewNote.objects.exists()
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+def test_new_panel_terms_are_asked_for_before_booking(study, client):
+    ConsentText.objects.create(
+        library=study.site, purpose="panel", text_nb="Nye panelvilkår.", text_en="New terms."
+    )
+    url = reverse("panel_invitation", args=[invitation_token(study.invitations[0].pk)])
+    page = client.get(url, HTTP_HOST="localhost").content.decode()
+    assert "Nye panelvilkår." in page and ("velg en tid" in page or "choose a time" in page)
+    response = client.post(url, {"agree": "yes"}, HTTP_HOST="localhost")
+    assert response.status_code == 302
+    assert response["Location"] == _url(study.invitations[0])
