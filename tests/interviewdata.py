@@ -121,3 +121,20 @@ def interview_study(home, admin_user, *, n_members: int = 4, age_band: str = "20
 @pytest.fixture
 def study(library_a, admin_user):
     return interview_study(library_a, admin_user)
+
+
+def interview_quote_report(study: Study, excerpt):
+    """A findings report in the study's project quoting ``excerpt``, with a methods section."""
+    from research.models import FindingsReportPage
+
+    report = FindingsReportPage(
+        title="Funn fra intervjuene",
+        slug="funn-intervju",
+        body=[
+            {"type": "text", "value": "<h2>Hva vi hørte</h2>"},
+            {"type": "interview_quote", "value": {"excerpt": excerpt.pk}},
+            {"type": "methods", "value": {"note": ""}},
+        ],
+    )
+    study.project.add_child(instance=report)
+    return report

@@ -387,7 +387,8 @@ def interview_mail_send(*, booking_id: UUID | str, kind: str) -> bool:
             mail.subject, mail.text, library_sender(member.library), [member.email]
         )
     method = "CANCEL" if kind == "cancelled" else "PUBLISH"
-    message.attach("intervju.ics", mail.ics, f"text/calendar; charset=utf-8; method={method}")
+    # Django adds the charset itself (a second one would repeat the parameter).
+    message.attach("intervju.ics", mail.ics, f"text/calendar; method={method}")
     message.send()
     return True
 

@@ -26,7 +26,6 @@ from research.interviews.services import (
 )
 from research.models import (
     Excerpt,
-    FindingsReportPage,
     InterviewCode,
     InterviewNote,
     InterviewSlot,
@@ -34,6 +33,7 @@ from research.models import (
     ResearchLog,
 )
 from research.reports import report_html, report_problems
+from tests.interviewdata import interview_quote_report
 
 PHONE = "912 34 567"
 XSD = Path(__file__).resolve().parents[2] / "research/schemas/refi-qda/Project-mrt2019.xsd"
@@ -260,26 +260,12 @@ def test_another_librarys_researcher_reaches_nothing(client, researcher_b, study
     assert study.campaign.name not in client.get(reverse("research_interviews")).content.decode()
 
 
-def _report(study, excerpt):
-    report = FindingsReportPage(
-        title="Funn fra intervjuene",
-        slug="funn-intervju",
-        body=[
-            {"type": "text", "value": "<h2>Hva vi hørte</h2>"},
-            {"type": "interview_quote", "value": {"excerpt": excerpt.pk}},
-            {"type": "methods", "value": {"note": ""}},
-        ],
-    )
-    study.project.add_child(instance=report)
-    return report
-
-
 def test_a_quote_reaches_the_report_only_with_k_interviewed(study, coded):
     quote = Excerpt.objects.get(quotable=True)
     library = LibrarySettings.for_site(study.site)
     library.k_threshold = 3
     library.save()
-    report = _report(study, quote)
+    report = interview_quote_report(study, quote)
     html = report_html(report)
     assert "Jeg har ikke tid til å lese" in html and "Studenter, 20-24" in html
     assert PHONE not in html and "P-001" not in html and study.members[0].email not in html

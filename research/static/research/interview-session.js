@@ -13,7 +13,7 @@
       if (field.value === last) return;
       var sent = field.value;
       status.textContent = form.dataset.saving || "…";
-      fetch(form.action || window.location.href, {
+      fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: new FormData(form),
         headers: { "X-Requested-With": "innsikt-autosave" },
