@@ -51,11 +51,9 @@ def private_storage() -> FileSystemStorage:
     return PrivateStorage()
 
 
-class ExportJob(models.Model):
-    class Format(models.TextChoices):
-        CSV = "csv", _("CSV (UTF-8, for Excel) with codebook")
-        XLSX = "xlsx", _("Excel workbook (XLSX) with codebook")
-        SAV = "sav", _("SPSS (.sav) with labels and codebook")
+class _Job(models.Model):
+    """A long job as a row (DESIGN.md C7): who asked, its status and timing, and the error
+    when it failed; a worker claims it (research.services._job_claim)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -64,13 +62,7 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    survey = models.ForeignKey("surveys.SurveyPage", on_delete=models.CASCADE, related_name="+")
-    format = models.CharField(max_length=8, choices=Format.choices)
-    filters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(null=True, blank=True)
-    file = models.FileField(storage=private_storage, upload_to="exports/", blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -80,7 +72,24 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+class ExportJob(_Job):
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (UTF-8, for Excel) with codebook")
+        XLSX = "xlsx", _("Excel workbook (XLSX) with codebook")
+        SAV = "sav", _("SPSS (.sav) with labels and codebook")
+
+    survey = models.ForeignKey("surveys.SurveyPage", on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(storage=private_storage, upload_to="exports/", blank=True)
+
+    class Meta(_Job.Meta):
         verbose_name = _("export")
 
     def __str__(self) -> str:
@@ -213,34 +222,18 @@ class FindingsReportPage(_InternalPage):
         return context
 
 
-class ReportJob(models.Model):
+class ReportJob(_Job):
     """One generated PDF version of a report: every version is kept, with who made it from
     which revision, when."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     report = models.ForeignKey(FindingsReportPage, on_delete=models.CASCADE, related_name="jobs")
     revision_id = models.IntegerField(null=True, blank=True)
     title = models.CharField(max_length=255)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     step = models.CharField(max_length=40, blank=True)  # what the worker is doing now
     file = models.FileField(storage=private_storage, upload_to="reports/", blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(_Job.Meta):
         verbose_name = _("report PDF")
 
     def __str__(self) -> str:
