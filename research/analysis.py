@@ -104,14 +104,25 @@ def filter_frame(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def _answered(series: pd.Series) -> pd.Series:
-    """The given answers: not None/NaN, not empty text, list or object. (A plain loop:
-    several times faster than Series.map on object columns.)"""
+    """The given answers: not None/NaN, not empty text, list or object.
+
+    Vectorised: missing values and empty text are found by numpy/pandas loops in C; only a
+    column of lists or objects (multiple choice, ranking, matrix: a column holds one kind,
+    as the survey schema stores it) is walked in Python to drop empty ones."""
+    if series.dtype != object:
+        return series[series.notna()]
     values = series.to_numpy(dtype=object)
-    keep = np.fromiter(
-        (not (v is None or v != v or v == "" or v == [] or v == {}) for v in values),
-        dtype=bool,
-        count=len(values),
-    )
+    keep = pd.notna(values)
+    if not keep.any():
+        return series[keep]
+    keep &= values != ""
+    first = values[int(np.argmax(keep))] if keep.any() else None
+    if isinstance(first, (list, dict, tuple)):
+        keep = np.fromiter(
+            (k and bool(v) for v, k in zip(values, keep, strict=True)),
+            dtype=bool,
+            count=len(values),
+        )
     return series[keep]
 
 
