@@ -21,6 +21,8 @@ from .filters import Filters
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .export_coding import CsvPlan
+
 
 def questions_of(schemas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The answerable questions by key, newest schema first, then keys only older versions
@@ -122,6 +124,39 @@ def survey_export_rows(
         responses = responses.annotate(**named)
     names = [c if isinstance(c, str) else f"v{i}" for i, c in enumerate(columns)]
     return responses.values_list(*names).iterator(chunk_size=5000)
+
+
+def survey_export_lines(
+    page: SurveyPage, filters: Filters | None, plan: "CsvPlan"
+) -> Iterator[tuple[str | None, ...]]:
+    """PostgreSQL only: for each response passing ``filters``, the fields of ``plan``
+    (research.export_coding): the export's cells coded by the database, streamed with
+    ``COPY … TO STDOUT`` (the database codes the next rows while the caller writes)."""
+    import re
+
+    from django.db import connection
+
+    inner = _filtered_responses(page, filters).values_list(
+        "answers", "channel_id", "language", "version__number", "submitted_on"
+    )
+    sql, inner_params = inner.query.sql_with_params()
+    params = dict(plan.params)
+    numbers = iter(range(len(inner_params)))
+
+    def name(match: "re.Match[str]") -> str:  # positional %s to named, %% kept
+        if match[0] == "%%":
+            return "%%"
+        at = f"i{next(numbers)}"
+        params[at] = inner_params[int(at[1:])]
+        return f"%({at})s"
+
+    sql = re.sub(r"%%|%s", name, sql)
+    # Only the plan's templates and Django's SQL: every value is a query parameter.
+    fields, lateral = ", ".join(plan.fields), ", ".join(plan.lateral)
+    source = f"({sql}) AS s(a, channel, language, version, submitted_on)"
+    query = f"COPY (SELECT {fields} FROM (SELECT {lateral} FROM {source} OFFSET 0) AS x) TO STDOUT"  # noqa: S608
+    with connection.cursor() as cursor, cursor.cursor.copy(query, params) as copy:
+        yield from copy.rows()
 
 
 STRUCTURED = {"multiple_choice", "ranking", "matrix"}  # lists and objects

@@ -1,0 +1,280 @@
+"""The export's coding done by PostgreSQL: each response becomes one CSV line in SQL, and
+Python touches only the free-text cells (scrubbing) and the rare value SQL cannot code
+exactly as research/exports.py does.
+
+research/exports.py is the reference: `export_cells` decodes each raw value in Python, one
+decoder per column, and `write_csv` writes the cells with `csv.writer`. This module builds a
+query that produces the same bytes for the same data:
+
+- every column that is not free text is coded in SQL — choice codes with ``CASE``, ticks
+  and ranks from the answer's JSON array, meta fields, numbers in their canonical integer
+  form, text cells defused against spreadsheet formulas and quoted as `csv.writer` quotes
+  (``,``, ``"``, CR or LF in the field);
+- consecutive SQL-coded cells come as one text ("run"), so a row is a few fields: run,
+  free text, run, free text, …, run; Python scrubs and quotes the free text and joins;
+- what SQL cannot code exactly (a number that is not a plain integer such as ``4.50``, a
+  multiple-choice value that is not an array of the question's options, text holding the
+  marker character) is handed over as a marker ``\\x01 first:count \\x02 JSON \\x01``
+  carrying the raw value, and decoded by the column's own Python decoder.
+
+Rows come through ``COPY (SELECT …) TO STDOUT``: PostgreSQL codes the next rows while Python
+joins the current ones. tests/research/test_export_coding.py exports the same answers both
+ways and compares the files byte for byte.
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from surveys.exports import FORMULA_START
+
+from .exports import SCRUBBED_KINDS, Column, column_decoder
+
+MARK, SEP = "\x01", "\x02"  # never in a coded cell: text holding MARK is handed to Python
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what csv.writer (QUOTE_MINIMAL, ",") quotes
+_PLAIN_INTEGER = r"^(0|-?[1-9][0-9]{0,17})$"  # int(v) written back is v itself
+_UNSAFE_KEY = re.compile(r'[",\\]')  # keys a text search in JSON could not tell apart
+
+
+def csv_field(value: Any) -> str:
+    """One cell as `csv.writer` writes it (None empty, minimal quoting)."""
+    if value is None:
+        return ""
+    text = value if value.__class__ is str else str(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def defused(value: Any) -> Any:
+    """A text cell defused against spreadsheet formulas (as research.exports._defuse)."""
+    if value and value.__class__ is str and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _Sql:
+    """Named query parameters (``%(qN)s``): a placeholder may be used more than once and
+    the text built in any order."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def p(self, value: Any) -> str:
+        name = f"q{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+
+@dataclass(frozen=True)
+class CsvPlan:
+    """The query over one response (its answers ``s.a`` and meta fields ``s.channel``,
+    ``s.language``, ``s.version``, ``s.submitted_on``), and how its fields become a line."""
+
+    lateral: list[str]  # raw values computed once per row, as x.r0, x.r1, …
+    fields: list[str]  # what is fetched: runs of coded cells, and raw free text
+    params: dict[str, Any]  # for the %(qN)s placeholders
+    text_at: list[tuple[int, Callable[[Any], Any]]]  # field index → free-text decoder
+    runs_at: list[int]  # field indexes of the runs
+    decoders: list[Callable[[Any], Any]]  # per column, for the cells handed over
+    numeric: list[bool]  # per column
+
+
+# Cells coded in SQL. Constants are written with chr(), never as quoted literals.
+_FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+_QUOTE_SQL = """('[,"' || chr(13) || chr(10) || ']')"""
+
+
+def _text_cell(v: str, marker: str) -> str:
+    """A text cell: empty for NULL or "", else defused and quoted as csv.writer does; text
+    holding MARK goes to Python."""
+    defuse = f"(CASE WHEN left({v}, 1) IN ({_FORMULA_SQL}) THEN chr(39) || {v} ELSE {v} END)"
+    quote = (
+        f"(CASE WHEN {defuse} ~ {_QUOTE_SQL} "
+        f"THEN '\"' || replace({defuse}, '\"', '\"\"') || '\"' ELSE {defuse} END)"
+    )
+    return (
+        f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' "
+        f"WHEN strpos({v}, chr(1)) > 0 THEN {marker} ELSE {quote} END)"
+    )
+
+
+def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str) -> str:
+    """A column read from one text value ``v`` (choices, scales, numbers, consent, text)."""
+    if column.codes:
+        whens = " ".join(f"WHEN {sql.p(key)} THEN '{code}'" for key, code in column.codes.items())
+        return f"(CASE {v} {whens} ELSE '' END)"
+    if column.kind == "consent":
+        return f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' ELSE '1' END)"
+    if column.numeric:
+        return (
+            f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' "
+            f"WHEN {v} ~ {sql.p(_PLAIN_INTEGER)} THEN {v} ELSE {marker} END)"
+        )
+    return _text_cell(v, marker)
+
+
+def _list_cells(sql: _Sql, columns: Sequence[Column], j: str, marker: str) -> str:
+    """The option columns of a multiple-choice or ranking question from its answer ``j``
+    (jsonb), "," separated: coded in SQL when it is an array of the question's options
+    (then a text search in its JSON text, as Python does, finds exactly its elements),
+    else handed to Python."""
+    subs = [str(c.sub) for c in columns]
+    blank = sql.p("," * (len(subs) - 1))
+    if any(_UNSAFE_KEY.search(s) for s in subs):
+        return f"(CASE WHEN {j} IS NULL OR {j} = 'null'::jsonb THEN {blank} ELSE {marker} END)"
+    options = sql.p(json.dumps(subs))
+    if columns[0].kind == "multiple_choice":
+        cells = [f"(CASE WHEN {j} ? {sql.p(s)} THEN '1' ELSE '0' END)" for s in subs]
+        empty = f"{j} IS NULL OR {j} = 'null'::jsonb OR {j} = '[]'::jsonb"
+        fits = f"jsonb_typeof({j}) = 'array' AND {j} <@ {options}::jsonb"
+    else:  # ranking: the position of the option's first occurrence
+        cells = []
+        for s in subs:
+            key = sql.p(s)
+            whens = " ".join(f"WHEN {j} ->> {i} = {key} THEN '{i + 1}'" for i in range(len(subs)))
+            cells.append(f"(CASE {whens} ELSE '' END)")
+        empty = f"{j} IS NULL OR {j} = 'null'::jsonb"
+        fits = (
+            f"jsonb_typeof({j}) = 'array' AND {j} <@ {options}::jsonb "
+            f"AND jsonb_array_length({j}) <= {len(subs)}"
+        )
+    joined = " || ',' || ".join(cells)
+    return f"(CASE WHEN {empty} THEN {blank} WHEN {fits} THEN {joined} ELSE {marker} END)"
+
+
+def _marker(sql: _Sql, first: int, count: int, v: str) -> str:
+    """The raw value ``v`` handed to Python for ``count`` columns from ``first``."""
+    head = sql.p(f"{first}:{count}")
+    return f"(chr(1) || {head} || chr(2) || to_jsonb({v})::text || chr(1))"
+
+
+META_SQL = {
+    "channel": "s.channel",
+    "language": "s.language",
+    "version": "s.version::text",
+    "submitted_on": "to_char(s.submitted_on, 'YYYY-MM-DD')",
+}
+
+
+def export_csv_plan(
+    columns: list[Column],
+    channel_labels: Mapping[Any, str],
+    clean_text: Callable[[str], str],
+) -> CsvPlan | None:
+    """The query parts for the CSV lines of ``columns``; None when the channel labels
+    cannot be coded in SQL (a name holding the marker character)."""
+    link = csv_field(defused(channel_labels.get(None, "link")))
+    other = csv_field(defused("link"))
+    labels = {k: csv_field(defused(v)) for k, v in channel_labels.items() if k is not None}
+    if any(MARK in text for text in [link, other, *labels.values()]):
+        return None
+    sql = _Sql()
+    decoders = [column_decoder(c, channel_labels, clean_text) for c in columns]
+    lateral: list[str] = []
+    raw_of: dict[tuple[str, ...], str] = {}
+
+    def raw(path: tuple[str, ...], as_json: bool = False) -> str:
+        """The value at ``path``, computed once per row: as research.selectors reads it
+        (->> text), or as jsonb for the lists SQL tests as arrays."""
+        key = (*path, "jsonb") if as_json else path
+        if key not in raw_of:
+            if path[0] != "answers":
+                expr = META_SQL[path[0]]
+            elif len(path) == 3:
+                expr = f"s.a -> {sql.p(path[1])} ->> {sql.p(path[2])}"
+            else:
+                expr = f"s.a {'->' if as_json else '->>'} {sql.p(path[1])}"
+            raw_of[key] = f"r{len(lateral)}"
+            lateral.append(f"{expr} AS {raw_of[key]}")
+        return f"x.{raw_of[key]}"
+
+    groups: list[list[int]] = []  # consecutive columns reading one value
+    for i, column in enumerate(columns):
+        if groups and column.path == columns[groups[-1][0]].path:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    fields: list[str] = []
+    text_at: list[tuple[int, Callable[[Any], Any]]] = []
+    runs_at: list[int] = []
+    run: list[str] = []  # SQL cells of the current run, "," included
+
+    def close_run() -> None:
+        runs_at.append(len(fields))
+        fields.append(" || ".join(run) if run else "''")
+        run.clear()
+
+    for group in groups:
+        first = columns[group[0]]
+        if first.kind in SCRUBBED_KINDS:  # free text: fetched raw, scrubbed by Python
+            for i in group:
+                if i:
+                    run.append("','")
+                close_run()
+                text_at.append((len(fields), decoders[i]))
+                fields.append(raw(columns[i].path))
+            continue
+        if group[0]:
+            run.append("','")
+        if first.kind == "meta" and first.key == "channel":
+            v = raw(first.path)
+            whens = " ".join(f"WHEN {v} = {sql.p(k)} THEN {sql.p(t)}" for k, t in labels.items())
+            run.append(
+                f"(CASE WHEN {v} IS NULL THEN {sql.p(link)} {whens} ELSE {sql.p(other)} END)"
+            )
+        elif first.kind == "meta" and first.key in ("version", "submitted_on"):
+            run.append(f"coalesce({raw(first.path)}, '')")
+        elif first.kind in ("multiple_choice", "ranking"):
+            j = raw(first.path, as_json=True)
+            marker = _marker(sql, group[0], len(group), f"({j} #>> '{{}}')")
+            run.append(_list_cells(sql, [columns[i] for i in group], j, marker))
+        else:
+            v = raw(first.path)
+            for n, i in enumerate(group):
+                if n:
+                    run.append("','")
+                run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v)))
+    close_run()
+    return CsvPlan(
+        lateral, fields, sql.params, text_at, runs_at, decoders, [c.numeric for c in columns]
+    )
+
+
+def _unmark(run: str, plan: CsvPlan) -> str:
+    """The cells SQL handed over, decoded by their columns' Python decoders."""
+    parts = run.split(MARK)
+    for k in range(1, len(parts), 2):
+        head, literal = parts[k].split(SEP, 1)
+        first, count = (int(x) for x in head.split(":"))
+        value = json.loads(literal)
+        cells = []
+        for i in range(first, first + count):
+            cell = plan.decoders[i](value)
+            cells.append(csv_field(cell if plan.numeric[i] else defused(cell)))
+        parts[k] = ",".join(cells)
+    return "".join(parts)
+
+
+def csv_chunks(
+    plan: CsvPlan, rows: Iterable[Sequence[Any]], size: int = 2000
+) -> Iterator[tuple[int, str]]:
+    """(rows, text) per ``size`` rows: the CSV lines of the fetched rows, CRLF-terminated."""
+    text_at, runs_at = plan.text_at, plan.runs_at
+    lines: list[str] = []
+    for row in rows:
+        parts = list(row)
+        for at in runs_at:
+            if MARK in parts[at]:
+                parts[at] = _unmark(parts[at], plan)
+        for at, decode in text_at:
+            value = parts[at]
+            parts[at] = "" if value is None else csv_field(defused(decode(value)))
+        lines.append("".join(parts))
+        if len(lines) == size:
+            yield size, "\r\n".join(lines) + "\r\n"
+            lines = []
+    if lines:
+        yield len(lines), "\r\n".join(lines) + "\r\n"
