@@ -32,10 +32,13 @@ from surveys.exports import FORMULA_START
 
 from .exports import SCRUBBED_KINDS, Column, column_decoder
 
+# int(v) written back is v itself (below Python's 4,300 digits for int(); no bounded
+# repetition: PostgreSQL's regex engine is slow with it).
+PLAIN_INTEGER = r"^(0|-?[1-9][0-9]*)$"
+# Every number of the row (",", NULL skipped) a plain integer or "": one test per row.
+PLAIN_INTEGERS = r"^((0|-?[1-9][0-9]*)?,)*$"
 MARK, SEP = "\x01", "\x02"  # never in a coded cell: text holding MARK is handed to Python
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what csv.writer (QUOTE_MINIMAL, ",") quotes
-_PLAIN_INTEGER = r"^(0|-?[1-9][0-9]{0,17})$"  # int(v) written back is v itself
-_UNSAFE_KEY = re.compile(r'[",\\]')  # keys a text search in JSON could not tell apart
 
 
 def csv_field(value: Any) -> str:
@@ -74,6 +77,7 @@ class CsvPlan:
     ``s.language``, ``s.version``, ``s.submitted_on``), and how its fields become a line."""
 
     lateral: list[str]  # raw values computed once per row, as x.r0, x.r1, …
+    plain: str  # SQL over them: every number of the row a plain integer (x.plain)
     fields: list[str]  # what is fetched: runs of coded cells, and raw free text
     params: dict[str, Any]  # for the %(qN)s placeholders
     text_at: list[tuple[int, Callable[[Any], Any]]]  # field index → free-text decoder
@@ -85,6 +89,13 @@ class CsvPlan:
 # Cells coded in SQL. Constants are written with chr(), never as quoted literals.
 _FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
 _QUOTE_SQL = """('[,"' || chr(13) || chr(10) || ']')"""
+
+
+def _is_number(column: Column) -> bool:
+    return column.numeric and not column.codes and column.kind not in NOT_NUMBERS
+
+
+NOT_NUMBERS = {"multiple_choice", "ranking", "consent", "meta"}
 
 
 def _text_cell(v: str, marker: str) -> str:
@@ -102,47 +113,32 @@ def _text_cell(v: str, marker: str) -> str:
 
 
 def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str) -> str:
-    """A column read from one text value ``v`` (choices, scales, numbers, consent, text)."""
+    """A column read from one text value ``v`` (->> text: lists as JSON text), coded as
+    research.exports.column_decoder codes it."""
+    if column.kind == "multiple_choice":  # the option as a JSON string in the list's text
+        token = sql.p(f'"{column.sub}"')
+        return (
+            f"(CASE WHEN {v} IS NULL OR {v} = '' OR {v} = '[]' THEN '' "
+            f"WHEN strpos({v}, {token}) > 0 THEN '1' ELSE '0' END)"
+        )
+    if column.kind == "ranking":  # commas before the option, + 1
+        token = sql.p(f'"{column.sub}"')
+        before = f"left({v}, strpos({v}, {token}) - 1)"
+        return (
+            f"(CASE WHEN {v} IS NULL OR strpos({v}, {token}) = 0 THEN '' "
+            f"ELSE (length({before}) - length(replace({before}, ',', '')) + 1)::text END)"
+        )
     if column.codes:
         whens = " ".join(f"WHEN {sql.p(key)} THEN '{code}'" for key, code in column.codes.items())
         return f"(CASE {v} {whens} ELSE '' END)"
     if column.kind == "consent":
         return f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' ELSE '1' END)"
-    if column.numeric:
+    if column.numeric:  # a plain integer as it is, anything else by Python
         return (
-            f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' "
-            f"WHEN {v} ~ {sql.p(_PLAIN_INTEGER)} THEN {v} ELSE {marker} END)"
+            f"(CASE WHEN x.plain THEN coalesce({v}, '') WHEN {v} IS NULL OR {v} = '' THEN '' "
+            f"WHEN length({v}) < 4000 AND {v} ~ {sql.p(PLAIN_INTEGER)} THEN {v} ELSE {marker} END)"
         )
     return _text_cell(v, marker)
-
-
-def _list_cells(sql: _Sql, columns: Sequence[Column], j: str, marker: str) -> str:
-    """The option columns of a multiple-choice or ranking question from its answer ``j``
-    (jsonb), "," separated: coded in SQL when it is an array of the question's options
-    (then a text search in its JSON text, as Python does, finds exactly its elements),
-    else handed to Python."""
-    subs = [str(c.sub) for c in columns]
-    blank = sql.p("," * (len(subs) - 1))
-    if any(_UNSAFE_KEY.search(s) for s in subs):
-        return f"(CASE WHEN {j} IS NULL OR {j} = 'null'::jsonb THEN {blank} ELSE {marker} END)"
-    options = sql.p(json.dumps(subs))
-    if columns[0].kind == "multiple_choice":
-        cells = [f"(CASE WHEN {j} ? {sql.p(s)} THEN '1' ELSE '0' END)" for s in subs]
-        empty = f"{j} IS NULL OR {j} = 'null'::jsonb OR {j} = '[]'::jsonb"
-        fits = f"jsonb_typeof({j}) = 'array' AND {j} <@ {options}::jsonb"
-    else:  # ranking: the position of the option's first occurrence
-        cells = []
-        for s in subs:
-            key = sql.p(s)
-            whens = " ".join(f"WHEN {j} ->> {i} = {key} THEN '{i + 1}'" for i in range(len(subs)))
-            cells.append(f"(CASE {whens} ELSE '' END)")
-        empty = f"{j} IS NULL OR {j} = 'null'::jsonb"
-        fits = (
-            f"jsonb_typeof({j}) = 'array' AND {j} <@ {options}::jsonb "
-            f"AND jsonb_array_length({j}) <= {len(subs)}"
-        )
-    joined = " || ',' || ".join(cells)
-    return f"(CASE WHEN {empty} THEN {blank} WHEN {fits} THEN {joined} ELSE {marker} END)"
 
 
 def _marker(sql: _Sql, first: int, count: int, v: str) -> str:
@@ -176,20 +172,19 @@ def export_csv_plan(
     lateral: list[str] = []
     raw_of: dict[tuple[str, ...], str] = {}
 
-    def raw(path: tuple[str, ...], as_json: bool = False) -> str:
-        """The value at ``path``, computed once per row: as research.selectors reads it
-        (->> text), or as jsonb for the lists SQL tests as arrays."""
-        key = (*path, "jsonb") if as_json else path
-        if key not in raw_of:
+    def raw(path: tuple[str, ...]) -> str:
+        """The value at ``path``, computed once per row, as research.selectors reads it
+        (->> text)."""
+        if path not in raw_of:
             if path[0] != "answers":
                 expr = META_SQL[path[0]]
             elif len(path) == 3:
                 expr = f"s.a -> {sql.p(path[1])} ->> {sql.p(path[2])}"
             else:
-                expr = f"s.a {'->' if as_json else '->>'} {sql.p(path[1])}"
-            raw_of[key] = f"r{len(lateral)}"
-            lateral.append(f"{expr} AS {raw_of[key]}")
-        return f"x.{raw_of[key]}"
+                expr = f"s.a ->> {sql.p(path[1])}"
+            raw_of[path] = f"r{len(lateral)}"
+            lateral.append(f"{expr} AS {raw_of[path]}")
+        return f"x.{raw_of[path]}"
 
     groups: list[list[int]] = []  # consecutive columns reading one value
     for i, column in enumerate(columns):
@@ -204,7 +199,7 @@ def export_csv_plan(
 
     def close_run() -> None:
         runs_at.append(len(fields))
-        fields.append(" || ".join(run) if run else "''")
+        fields.append(f"concat({', '.join(run)})" if run else "''")
         run.clear()
 
     for group in groups:
@@ -227,10 +222,6 @@ def export_csv_plan(
             )
         elif first.kind == "meta" and first.key in ("version", "submitted_on"):
             run.append(f"coalesce({raw(first.path)}, '')")
-        elif first.kind in ("multiple_choice", "ranking"):
-            j = raw(first.path, as_json=True)
-            marker = _marker(sql, group[0], len(group), f"({j} #>> '{{}}')")
-            run.append(_list_cells(sql, [columns[i] for i in group], j, marker))
         else:
             v = raw(first.path)
             for n, i in enumerate(group):
@@ -238,9 +229,32 @@ def export_csv_plan(
                     run.append("','")
                 run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v)))
     close_run()
-    return CsvPlan(
-        lateral, fields, sql.params, text_at, runs_at, decoders, [c.numeric for c in columns]
+    numbers = ["y." + raw(c.path)[2:] for c in columns if _is_number(c)]  # x.rN over y
+    joined = f"concat_ws(',', {', '.join(numbers)}, '')"
+    plain = (
+        f"(length({joined}) < 4000 AND {joined} ~ {sql.p(PLAIN_INTEGERS)})" if numbers else "true"
     )
+    return CsvPlan(
+        lateral=lateral,
+        plain=plain,
+        fields=fields,
+        params=sql.params,
+        text_at=text_at,
+        runs_at=runs_at,
+        decoders=decoders,
+        numeric=[c.numeric for c in columns],
+    )
+
+
+def csv_copy_query(plan: CsvPlan, responses_sql: str) -> str:
+    """``COPY … TO STDOUT`` of the plan's fields over ``responses_sql`` (selecting the
+    answers, channel id, language, version number and date). Each level is an ``OFFSET 0``
+    subquery, so the raw values and the number test are computed once per row."""
+    # Only this module's templates and Django's SQL: every value is a query parameter.
+    source = f"({responses_sql}) AS s(a, channel, language, version, submitted_on)"
+    values = f"SELECT {', '.join(plan.lateral)} FROM {source} OFFSET 0"  # noqa: S608
+    tested = f"SELECT y.*, {plan.plain} AS plain FROM ({values}) AS y OFFSET 0"  # noqa: S608
+    return f"COPY (SELECT {', '.join(plan.fields)} FROM ({tested}) AS x) TO STDOUT"  # noqa: S608
 
 
 def _unmark(run: str, plan: CsvPlan) -> str:
