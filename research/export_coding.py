@@ -23,7 +23,6 @@ ways and compares the files byte for byte.
 """
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,6 @@ PLAIN_INTEGER = r"^(0|-?[1-9][0-9]*)$"
 # Every number of the row (",", NULL skipped) a plain integer or "": one test per row.
 PLAIN_INTEGERS = r"^((0|-?[1-9][0-9]*)?,)*$"
 MARK, SEP = "\x01", "\x02"  # never in a coded cell: text holding MARK is handed to Python
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what csv.writer (QUOTE_MINIMAL, ",") quotes
 
 
 def csv_field(value: Any) -> str:
@@ -46,7 +44,7 @@ def csv_field(value: Any) -> str:
     if value is None:
         return ""
     text = value if value.__class__ is str else str(value)
-    if _NEEDS_QUOTES.search(text):
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 

@@ -155,11 +155,32 @@ def survey_export_lines(
     sql = re.sub(r"%%|%s", name, sql)
     # Only the plan's templates and Django's SQL: every value is a query parameter.
     query = csv_copy_query(plan, sql)
-    # JIT compiling the long expressions costs more (≈ 2 s) than it saves.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        with cursor.cursor.copy(query, params) as copy:
-            yield from copy.rows()
+    if connection.in_atomic_block:
+        # The caller's transaction may hold rows no other connection sees: read here. While
+        # the COPY runs this connection takes no other query (see export_reads_apart).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")  # see below
+            with cursor.cursor.copy(query, params) as copy:
+                yield from copy.rows()
+        return
+    # Committed data: a connection of its own, so the caller's stays free for progress.
+    own = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with own.cursor() as cursor:
+            # JIT compiling the long expressions costs more (≈ 2 s) than it saves.
+            cursor.execute("SET jit = off")
+            with cursor.copy(query, params) as copy:
+                yield from copy.rows()
+    finally:
+        own.close()
+
+
+def export_reads_apart() -> bool:
+    """Whether survey_export_lines reads on a connection of its own (outside a
+    transaction), so the caller may query while it iterates."""
+    from django.db import connection
+
+    return not connection.in_atomic_block
 
 
 STRUCTURED = {"multiple_choice", "ranking", "matrix"}  # lists and objects

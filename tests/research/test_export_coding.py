@@ -17,6 +17,7 @@ from research.exports import export_cells, export_columns, export_paths, write_c
 from research.filters import Filters
 from research.scrub import scrub
 from research.selectors import (
+    export_reads_apart,
     survey_channel_labels,
     survey_export_lines,
     survey_export_rows,
@@ -151,3 +152,23 @@ def test_channel_name_with_the_marker_is_coded_in_python(survey, tmp_path):
     )
     _reference(survey, tmp_path / "reference.zip", clean)
     assert _data(tmp_path / "service.zip") == _data(tmp_path / "reference.zip")
+
+
+def test_export_job_outside_a_transaction_reads_on_a_connection_of_its_own(
+    transactional_db, survey, tmp_path, settings
+):
+    """As a worker runs it (autocommit): the rows come over a second connection while the
+    job's progress is written on the first — the same file as the Python coding."""
+    from research.models import ExportJob
+    from research.services import export_run
+
+    settings.INNSIKT_PRIVATE_ROOT = tmp_path / "private"
+    assert export_reads_apart()
+    job = ExportJob.objects.create(survey=survey, format="csv")
+    assert export_run(job_id=job.pk) == ExportJob.Status.DONE
+    job.refresh_from_db()
+    assert job.rows_done == job.rows_total == len(ODD_ANSWERS) + 30
+    _reference(survey, tmp_path / "reference.zip", partial(scrub, card_pattern=r"N\d{9}"))
+    with job.file.open("rb") as handle:
+        (tmp_path / "job.zip").write_bytes(handle.read())
+    assert _data(tmp_path / "job.zip") == _data(tmp_path / "reference.zip")
