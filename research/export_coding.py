@@ -75,7 +75,7 @@ class CsvPlan:
     ``s.language``, ``s.version``, ``s.submitted_on``), and how its fields become a line."""
 
     lateral: list[str]  # raw values computed once per row, as x.r0, x.r1, …
-    plain: str  # SQL over them: every number of the row a plain integer (x.plain)
+    computed: list[str]  # SQL over those (y.rN), once per row: x.plain, x.k0, x.k1, …
     fields: list[str]  # what is fetched: runs of coded cells, and raw free text
     params: dict[str, Any]  # for the %(qN)s placeholders
     text_at: list[tuple[int, Callable[[Any], Any]]]  # field index → free-text decoder
@@ -110,7 +110,7 @@ def _text_cell(v: str, marker: str) -> str:
     )
 
 
-def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str) -> str:
+def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[[str], str]) -> str:
     """A column read from one text value ``v`` (->> text: lists as JSON text), coded as
     research.exports.column_decoder codes it."""
     if column.kind == "multiple_choice":  # the option as a JSON string in the list's text
@@ -121,11 +121,9 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str) -> str:
         )
     if column.kind == "ranking":  # commas before the option, + 1
         token = sql.p(f'"{column.sub}"')
-        before = f"left({v}, strpos({v}, {token}) - 1)"
-        return (
-            f"(CASE WHEN {v} IS NULL OR strpos({v}, {token}) = 0 THEN '' "
-            f"ELSE (length({before}) - length(replace({before}, ',', '')) + 1)::text END)"
-        )
+        at = once(f"strpos({v}, {token})")  # 1-based, 0: absent
+        commas = f"{at} - 1 - length(replace(left({v}, {at} - 1), ',', ''))"
+        return f"(CASE WHEN {v} IS NULL OR {at} = 0 THEN '' ELSE ({commas} + 1)::text END)"
     if column.codes:
         whens = " ".join(f"WHEN {sql.p(key)} THEN '{code}'" for key, code in column.codes.items())
         return f"(CASE {v} {whens} ELSE '' END)"
@@ -184,6 +182,13 @@ def export_csv_plan(
             lateral.append(f"{expr} AS {raw_of[path]}")
         return f"x.{raw_of[path]}"
 
+    computed: list[str] = []
+
+    def once(expr: str) -> str:
+        """``expr`` over the raw values (x.rN), computed once per row in the level above."""
+        computed.append(f"{expr.replace('x.r', 'y.r')} AS k{len(computed)}")
+        return f"x.k{len(computed) - 1}"
+
     groups: list[list[int]] = []  # consecutive columns reading one value
     for i, column in enumerate(columns):
         if groups and column.path == columns[groups[-1][0]].path:
@@ -225,7 +230,7 @@ def export_csv_plan(
             for n, i in enumerate(group):
                 if n:
                     run.append("','")
-                run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v)))
+                run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v), once))
     close_run()
     numbers = ["y." + raw(c.path)[2:] for c in columns if _is_number(c)]  # x.rN over y
     joined = f"concat_ws(',', {', '.join(numbers)}, '')"
@@ -234,7 +239,7 @@ def export_csv_plan(
     )
     return CsvPlan(
         lateral=lateral,
-        plain=plain,
+        computed=[f"{plain} AS plain", *computed],
         fields=fields,
         params=sql.params,
         text_at=text_at,
@@ -251,7 +256,8 @@ def csv_copy_query(plan: CsvPlan, responses_sql: str) -> str:
     # Only this module's templates and Django's SQL: every value is a query parameter.
     source = f"({responses_sql}) AS s(a, channel, language, version, submitted_on)"
     values = f"SELECT {', '.join(plan.lateral)} FROM {source} OFFSET 0"  # noqa: S608
-    tested = f"SELECT y.*, {plan.plain} AS plain FROM ({values}) AS y OFFSET 0"  # noqa: S608
+    computed = ", ".join(plan.computed)
+    tested = f"SELECT y.*, {computed} FROM ({values}) AS y OFFSET 0"  # noqa: S608
     return f"COPY (SELECT {', '.join(plan.fields)} FROM ({tested}) AS x) TO STDOUT"  # noqa: S608
 
 

@@ -274,7 +274,8 @@ def _csv_zip(
 ) -> int:
     """A ZIP with data.csv (the header, then what ``write_data`` writes; it returns the
     number of rows) and codebook.csv, both UTF-8 with BOM (Excel reads both), streamed."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # zlib's fastest level: a third of level 6's time for a somewhat larger download.
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("data.csv", "w") as raw:
             stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             csv.writer(stream).writerow([c.name for c in columns])

@@ -226,32 +226,46 @@ def _card_candidate(card_pattern: str) -> re.Pattern[str]:
     return re.compile(f"(?:{card_pattern})", re.IGNORECASE)
 
 
+def _has_ascii_digit(text: str) -> bool:
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw.translate(None, b"0123456789")) != len(raw)
+
+
+# What a rule needs somewhere in the text to match at all (a cheap test before the regular
+# expression; None: always run).
+_Need = Callable[[str], bool] | None
+_Rule = tuple[re.Pattern[str], _Replacer, _Need]
+
+
 @lru_cache(maxsize=32)
-def _card_rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
+def _card_rules(card_pattern: str | None) -> list[_Rule]:
     if card_pattern is None:
         return []
-    return [(_compiled_card_pattern(card_pattern), _replace_whole_match)]
+    return [(_compiled_card_pattern(card_pattern), _replace_whole_match, None)]
 
 
 @lru_cache(maxsize=32)
-def _rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
+def _rules(card_pattern: str | None) -> list[_Rule]:
     # Order matters: URLs first so a query string disappears as a whole; card numbers, IP
     # addresses and national ids before phone numbers, because their digits would otherwise
     # block (or be half-eaten by) the phone patterns; national ids before phones so a failed
     # 11-digit number is judged as a whole and never partly scrubbed as a phone number.
-    rules: list[tuple[re.Pattern[str], _Replacer]] = [
-        (_URL_CANDIDATE_RE, _replace_url_with_query),
-        (_EMAIL_RE, _replace_whole_match),
+    rules: list[_Rule] = [
+        (
+            _URL_CANDIDATE_RE,
+            _replace_url_with_query,
+            lambda t: "://" in t or "www." in t.lower(),
+        ),
+        (_EMAIL_RE, _replace_whole_match, lambda t: "@" in t),
     ]
-    if card_pattern is not None:
-        rules.append((_compiled_card_pattern(card_pattern), _replace_whole_match))
+    rules += _card_rules(card_pattern)
     rules += [
         # IPv6 first so an IPv4-mapped address ("::ffff:192.0.2.1") goes as a whole.
-        (_IPV6_CANDIDATE_RE, _replace_ipv6),
-        (_IPV4_CANDIDATE_RE, _replace_ipv4),
-        (_NATIONAL_ID_RE, _replace_national_id),
-        (_PHONE_WITH_COUNTRY_CODE_RE, _replace_whole_match),
-        (_PHONE_RE, _replace_whole_match),
+        (_IPV6_CANDIDATE_RE, _replace_ipv6, lambda t: t.count(":") >= 2),
+        (_IPV4_CANDIDATE_RE, _replace_ipv4, lambda t: "." in t and _has_ascii_digit(t)),
+        (_NATIONAL_ID_RE, _replace_national_id, _has_ascii_digit),
+        (_PHONE_WITH_COUNTRY_CODE_RE, _replace_whole_match, _has_ascii_digit),
+        (_PHONE_RE, _replace_whole_match, _has_ascii_digit),
     ]
     return rules
 
@@ -264,14 +278,15 @@ def _sub_outside_markers(
     def replace(match: re.Match[str]) -> str:
         return replacer(match, marker)
 
-    if not marker:
+    if not marker or marker not in text:
         return pattern.sub(replace, text)
     return marker.join(pattern.sub(replace, part) for part in text.split(marker))
 
 
-def _scrub_once(text: str, rules: list[tuple[re.Pattern[str], _Replacer]], marker: str) -> str:
-    for pattern, replacer in rules:
-        text = _sub_outside_markers(pattern, replacer, text, marker)
+def _scrub_once(text: str, rules: list[_Rule], marker: str) -> str:
+    for pattern, replacer, need in rules:
+        if need is None or need(text):
+            text = _sub_outside_markers(pattern, replacer, text, marker)
     return text
 
 
