@@ -6,16 +6,17 @@ research/exports.py is the reference: `export_cells` decodes each raw value in P
 decoder per column, and `write_csv` writes the cells with `csv.writer`. This module builds a
 query that produces the same bytes for the same data:
 
-- every column that is not free text is coded in SQL — choice codes with ``CASE``, ticks
-  and ranks from the answer's JSON array, meta fields, numbers in their canonical integer
-  form, text cells defused against spreadsheet formulas and quoted as `csv.writer` quotes
-  (``,``, ``"``, CR or LF in the field);
+- every column that is not free text is coded in SQL — choice codes by one lookup in a
+  JSON object, ticks and ranks by the same text search in the list's JSON text as Python's,
+  meta fields, numbers as they are when every number of the row is a plain integer (one
+  regular expression per row), text cells defused against spreadsheet formulas and quoted
+  as `csv.writer` quotes (``,``, ``"``, CR or LF in the field);
 - consecutive SQL-coded cells come as one text ("run"), so a row is a few fields: run,
-  free text, run, free text, …, run; Python scrubs and quotes the free text and joins;
-- what SQL cannot code exactly (a number that is not a plain integer such as ``4.50``, a
-  multiple-choice value that is not an array of the question's options, text holding the
-  marker character) is handed over as a marker ``\\x01 first:count \\x02 JSON \\x01``
-  carrying the raw value, and decoded by the column's own Python decoder.
+  free text, run, free text, …, run, joined by ","; Python scrubs and quotes the free text;
+- what SQL cannot code exactly (a number that is not a plain integer such as ``4.50``,
+  text holding the marker character) is handed over as a marker
+  ``\\x01 first:count \\x02 JSON \\x01`` carrying the raw value, and decoded by the
+  column's own Python decoder.
 
 Rows come through ``COPY (SELECT …) TO STDOUT``: PostgreSQL codes the next rows while Python
 joins the current ones. tests/research/test_export_coding.py exports the same answers both
@@ -86,7 +87,6 @@ class CsvPlan:
 
 # Cells coded in SQL. Constants are written with chr(), never as quoted literals.
 _FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
-_QUOTE_SQL = """('[,"' || chr(13) || chr(10) || ']')"""
 
 
 def _is_number(column: Column) -> bool:
@@ -96,14 +96,12 @@ def _is_number(column: Column) -> bool:
 NOT_NUMBERS = {"multiple_choice", "ranking", "consent", "meta"}
 
 
-def _text_cell(v: str, marker: str) -> str:
+def _text_cell(v: str, marker: str, once: Callable[[str], str]) -> str:
     """A text cell: empty for NULL or "", else defused and quoted as csv.writer does; text
     holding MARK goes to Python."""
-    defuse = f"(CASE WHEN left({v}, 1) IN ({_FORMULA_SQL}) THEN chr(39) || {v} ELSE {v} END)"
-    quote = (
-        f"(CASE WHEN {defuse} ~ {_QUOTE_SQL} "
-        f"THEN '\"' || replace({defuse}, '\"', '\"\"') || '\"' ELSE {defuse} END)"
-    )
+    d = once(f"(CASE WHEN left({v}, 1) IN ({_FORMULA_SQL}) THEN chr(39) || {v} ELSE {v} END)")
+    quoted = " OR ".join(f"strpos({d}, {c}) > 0" for c in ("','", "'\"'", "chr(10)", "chr(13)"))
+    quote = f"(CASE WHEN {quoted} THEN '\"' || replace({d}, '\"', '\"\"') || '\"' ELSE {d} END)"
     return (
         f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' "
         f"WHEN strpos({v}, chr(1)) > 0 THEN {marker} ELSE {quote} END)"
@@ -114,19 +112,17 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[
     """A column read from one text value ``v`` (->> text: lists as JSON text), coded as
     research.exports.column_decoder codes it."""
     if column.kind == "multiple_choice":  # the option as a JSON string in the list's text
+        empty = once(f"({v} IS NULL OR {v} = '' OR {v} = '[]')")
         token = sql.p(f'"{column.sub}"')
-        return (
-            f"(CASE WHEN {v} IS NULL OR {v} = '' OR {v} = '[]' THEN '' "
-            f"WHEN strpos({v}, {token}) > 0 THEN '1' ELSE '0' END)"
-        )
+        return f"(CASE WHEN {empty} THEN '' WHEN strpos({v}, {token}) > 0 THEN '1' ELSE '0' END)"
     if column.kind == "ranking":  # commas before the option, + 1
         token = sql.p(f'"{column.sub}"')
         at = once(f"strpos({v}, {token})")  # 1-based, 0: absent
         commas = f"{at} - 1 - length(replace(left({v}, {at} - 1), ',', ''))"
         return f"(CASE WHEN {v} IS NULL OR {at} = 0 THEN '' ELSE ({commas} + 1)::text END)"
-    if column.codes:
-        whens = " ".join(f"WHEN {sql.p(key)} THEN '{code}'" for key, code in column.codes.items())
-        return f"(CASE {v} {whens} ELSE '' END)"
+    if column.codes:  # one lookup in {answer key: code}
+        codes = sql.p(json.dumps({key: str(code) for key, code in column.codes.items()}))
+        return f"coalesce({codes}::jsonb ->> {v}, '')"
     if column.kind == "consent":
         return f"(CASE WHEN {v} IS NULL OR {v} = '' THEN '' ELSE '1' END)"
     if column.numeric:  # a plain integer as it is, anything else by Python
@@ -134,7 +130,7 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[
             f"(CASE WHEN x.plain THEN coalesce({v}, '') WHEN {v} IS NULL OR {v} = '' THEN '' "
             f"WHEN length({v}) < 4000 AND {v} ~ {sql.p(PLAIN_INTEGER)} THEN {v} ELSE {marker} END)"
         )
-    return _text_cell(v, marker)
+    return _text_cell(v, marker, once)
 
 
 def _marker(sql: _Sql, first: int, count: int, v: str) -> str:
@@ -184,10 +180,14 @@ def export_csv_plan(
 
     computed: list[str] = []
 
+    named: dict[str, str] = {}
+
     def once(expr: str) -> str:
         """``expr`` over the raw values (x.rN), computed once per row in the level above."""
-        computed.append(f"{expr.replace('x.r', 'y.r')} AS k{len(computed)}")
-        return f"x.k{len(computed) - 1}"
+        if expr not in named:
+            named[expr] = f"x.k{len(computed)}"
+            computed.append(f"{expr.replace('x.r', 'y.r')} AS k{len(computed)}")
+        return named[expr]
 
     groups: list[list[int]] = []  # consecutive columns reading one value
     for i, column in enumerate(columns):
@@ -198,25 +198,22 @@ def export_csv_plan(
     fields: list[str] = []
     text_at: list[tuple[int, Callable[[Any], Any]]] = []
     runs_at: list[int] = []
-    run: list[str] = []  # SQL cells of the current run, "," included
+    run: list[str] = []  # SQL cells of the current run
 
     def close_run() -> None:
-        runs_at.append(len(fields))
-        fields.append(f"concat({', '.join(run)})" if run else "''")
-        run.clear()
+        if run:  # the cells joined by ","; every cell is a non-NULL text
+            runs_at.append(len(fields))
+            fields.append(f"concat_ws(',', {', '.join(run)})")
+            run.clear()
 
     for group in groups:
         first = columns[group[0]]
         if first.kind in SCRUBBED_KINDS:  # free text: fetched raw, scrubbed by Python
             for i in group:
-                if i:
-                    run.append("','")
                 close_run()
                 text_at.append((len(fields), decoders[i]))
                 fields.append(raw(columns[i].path))
             continue
-        if group[0]:
-            run.append("','")
         if first.kind == "meta" and first.key == "channel":
             v = raw(first.path)
             whens = " ".join(f"WHEN {v} = {sql.p(k)} THEN {sql.p(t)}" for k, t in labels.items())
@@ -227,9 +224,7 @@ def export_csv_plan(
             run.append(f"coalesce({raw(first.path)}, '')")
         else:
             v = raw(first.path)
-            for n, i in enumerate(group):
-                if n:
-                    run.append("','")
+            for i in group:
                 run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v), once))
     close_run()
     numbers = ["y." + raw(c.path)[2:] for c in columns if _is_number(c)]  # x.rN over y
@@ -290,7 +285,7 @@ def csv_chunks(
         for at, decode in text_at:
             value = parts[at]
             parts[at] = "" if value is None else csv_field(defused(decode(value)))
-        lines.append("".join(parts))
+        lines.append(",".join(parts))
         if len(lines) == size:
             yield size, "\r\n".join(lines) + "\r\n"
             lines = []
