@@ -18,7 +18,8 @@ query that produces the same bytes for the same data:
   ``\\x01 first:count \\x02 JSON \\x01`` carrying the raw value, and decoded by the
   column's own Python decoder.
 
-Rows come through ``COPY (SELECT …) TO STDOUT``: PostgreSQL codes the next rows while Python
+A worker reads the rows over a connection of its own with a helper thread a batch ahead
+(research.selectors.survey_export_lines): PostgreSQL codes the next rows while Python
 joins the current ones. tests/research/test_export_coding.py exports the same answers both
 ways and compares the files byte for byte.
 """
@@ -244,8 +245,8 @@ def export_csv_plan(
     )
 
 
-def csv_copy_query(plan: CsvPlan, responses_sql: str) -> str:
-    """``COPY … TO STDOUT`` of the plan's fields over ``responses_sql`` (selecting the
+def csv_select_query(plan: CsvPlan, responses_sql: str) -> str:
+    """The query of the plan's fields over ``responses_sql`` (selecting the
     answers, channel id, language, version number and date). Each level is an ``OFFSET 0``
     subquery, so the raw values and the number test are computed once per row."""
     # Only this module's templates and Django's SQL: every value is a query parameter.
@@ -253,7 +254,7 @@ def csv_copy_query(plan: CsvPlan, responses_sql: str) -> str:
     values = f"SELECT {', '.join(plan.lateral)} FROM {source} OFFSET 0"  # noqa: S608
     computed = ", ".join(plan.computed)
     tested = f"SELECT y.*, {computed} FROM ({values}) AS y OFFSET 0"  # noqa: S608
-    return f"COPY (SELECT {', '.join(plan.fields)} FROM ({tested}) AS x) TO STDOUT"  # noqa: S608
+    return f"SELECT {', '.join(plan.fields)} FROM ({tested}) AS x"  # noqa: S608
 
 
 def _unmark(run: str, plan: CsvPlan) -> str:

@@ -26,7 +26,6 @@ from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
 from .selectors import (
-    export_reads_apart,
     survey_channel_labels,
     survey_export_lines,
     survey_export_rows,
@@ -101,13 +100,7 @@ def export_write(
         plan = export_csv_plan(columns, labels, clean)
         if plan is not None:
             chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan))
-            # Inside a transaction the rows are read on this connection: no progress
-            # query can run until they are all read (the last one is written after).
-            live = progress if export_reads_apart() else (lambda n: None)
-            n = write_csv_lines(target, columns, chunks, live, export_rule(k))
-            if live is not progress:
-                progress(n)
-            return n
+            return write_csv_lines(target, columns, chunks, progress, export_rule(k))
     raw = survey_export_rows(survey, filters, export_paths(columns))
     cells = export_cells(columns, raw, clean, labels)
     return writer(target, columns, cells, progress, export_rule(k))
