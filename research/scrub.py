@@ -208,37 +208,64 @@ def _replace_whole_match(match: re.Match[str], marker: str) -> str:
 _Replacer = Callable[[re.Match[str], str], str]
 
 
-# Every built-in rule needs a digit, "@", ":" or "www." somewhere in the text; most free-text
-# answers have none of them and only meet the card-number rule (which is configurable).
-_MAY_HOLD_BUILT_IN = re.compile(r"[\d@:]|www\.", re.IGNORECASE)
+# Every built-in rule needs an ASCII digit, "@", ":" or "www." (any case) somewhere in the
+# text; most free-text answers have none of them and only meet the card-number rule (which
+# is configurable). Checked on the UTF-8 bytes (C loops, no regular expression).
+_BUILT_IN_TRIGGERS = b"0123456789@:"
+
+
+def _may_hold_built_in(text: str) -> bool:
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw.translate(None, _BUILT_IN_TRIGGERS)) != len(raw) or b"www." in raw.lower()
 
 
 @lru_cache(maxsize=32)
-def _card_rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
+def _card_candidate(card_pattern: str) -> re.Pattern[str]:
+    # The card pattern without its word boundaries: cheaper to search, and a text it does
+    # not match anywhere has no card number either.
+    return re.compile(f"(?:{card_pattern})", re.IGNORECASE)
+
+
+def _has_ascii_digit(text: str) -> bool:
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw.translate(None, b"0123456789")) != len(raw)
+
+
+# What a rule needs somewhere in the text to match at all (a cheap test before the regular
+# expression; None: always run).
+_Need = Callable[[str], bool] | None
+_Rule = tuple[re.Pattern[str], _Replacer, _Need]
+
+
+@lru_cache(maxsize=32)
+def _card_rules(card_pattern: str | None) -> list[_Rule]:
     if card_pattern is None:
         return []
-    return [(_compiled_card_pattern(card_pattern), _replace_whole_match)]
+    return [(_compiled_card_pattern(card_pattern), _replace_whole_match, None)]
 
 
 @lru_cache(maxsize=32)
-def _rules(card_pattern: str | None) -> list[tuple[re.Pattern[str], _Replacer]]:
+def _rules(card_pattern: str | None) -> list[_Rule]:
     # Order matters: URLs first so a query string disappears as a whole; card numbers, IP
     # addresses and national ids before phone numbers, because their digits would otherwise
     # block (or be half-eaten by) the phone patterns; national ids before phones so a failed
     # 11-digit number is judged as a whole and never partly scrubbed as a phone number.
-    rules: list[tuple[re.Pattern[str], _Replacer]] = [
-        (_URL_CANDIDATE_RE, _replace_url_with_query),
-        (_EMAIL_RE, _replace_whole_match),
+    rules: list[_Rule] = [
+        (
+            _URL_CANDIDATE_RE,
+            _replace_url_with_query,
+            lambda t: "://" in t or "www." in t.lower(),
+        ),
+        (_EMAIL_RE, _replace_whole_match, lambda t: "@" in t),
     ]
-    if card_pattern is not None:
-        rules.append((_compiled_card_pattern(card_pattern), _replace_whole_match))
+    rules += _card_rules(card_pattern)
     rules += [
         # IPv6 first so an IPv4-mapped address ("::ffff:192.0.2.1") goes as a whole.
-        (_IPV6_CANDIDATE_RE, _replace_ipv6),
-        (_IPV4_CANDIDATE_RE, _replace_ipv4),
-        (_NATIONAL_ID_RE, _replace_national_id),
-        (_PHONE_WITH_COUNTRY_CODE_RE, _replace_whole_match),
-        (_PHONE_RE, _replace_whole_match),
+        (_IPV6_CANDIDATE_RE, _replace_ipv6, lambda t: t.count(":") >= 2),
+        (_IPV4_CANDIDATE_RE, _replace_ipv4, lambda t: "." in t and _has_ascii_digit(t)),
+        (_NATIONAL_ID_RE, _replace_national_id, _has_ascii_digit),
+        (_PHONE_WITH_COUNTRY_CODE_RE, _replace_whole_match, _has_ascii_digit),
+        (_PHONE_RE, _replace_whole_match, _has_ascii_digit),
     ]
     return rules
 
@@ -251,14 +278,15 @@ def _sub_outside_markers(
     def replace(match: re.Match[str]) -> str:
         return replacer(match, marker)
 
-    if not marker:
+    if not marker or marker not in text:
         return pattern.sub(replace, text)
     return marker.join(pattern.sub(replace, part) for part in text.split(marker))
 
 
-def _scrub_once(text: str, rules: list[tuple[re.Pattern[str], _Replacer]], marker: str) -> str:
-    for pattern, replacer in rules:
-        text = _sub_outside_markers(pattern, replacer, text, marker)
+def _scrub_once(text: str, rules: list[_Rule], marker: str) -> str:
+    for pattern, replacer, need in rules:
+        if need is None or need(text):
+            text = _sub_outside_markers(pattern, replacer, text, marker)
     return text
 
 
@@ -280,9 +308,12 @@ def scrub(
     """
     if not text:
         return text
-    rules = _rules(card_pattern) if _MAY_HOLD_BUILT_IN.search(text) else _card_rules(card_pattern)
-    if not rules:
+    if _may_hold_built_in(text):
+        rules = _rules(card_pattern)
+    elif card_pattern is None or not _card_candidate(card_pattern).search(text):
         return text
+    else:
+        rules = _card_rules(card_pattern)
     # Removing one item can unblock another (a phone number next to an IP address is only a
     # separate number once the address is gone), so repeat until nothing changes; that is what
     # makes scrub idempotent. Each changing pass replaces at least one non-marker character, so

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,12 +20,14 @@ from cms.models import LibrarySettings
 from cms.selectors import library_site_for_page
 from surveys.models import SurveyPage
 
-from .exports import WRITERS, export_cells, export_columns, export_paths
+from .export_coding import csv_chunks, export_csv_plan
+from .exports import WRITERS, export_cells, export_columns, export_paths, write_csv_lines
 from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
 from .selectors import (
     survey_channel_labels,
+    survey_export_lines,
     survey_export_rows,
     survey_questions,
     survey_row_count,
@@ -91,9 +93,16 @@ def export_write(
     return the number of rows."""
     writer, _suffix = WRITERS[format]
     columns = export_columns(survey_questions(survey))
-    raw = survey_export_rows(survey, filters, export_paths(columns))
     clean = partial(scrub, card_pattern=card_pattern or None)
-    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
+    labels = survey_channel_labels(survey)
+    if format == "csv" and connection.vendor == "postgresql":
+        # The cells coded by the database (research/export_coding.py): the same file.
+        plan = export_csv_plan(columns, labels, clean)
+        if plan is not None:
+            chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan))
+            return write_csv_lines(target, columns, chunks, progress, export_rule(k))
+    raw = survey_export_rows(survey, filters, export_paths(columns))
+    cells = export_cells(columns, raw, clean, labels)
     return writer(target, columns, cells, progress, export_rule(k))
 
 
