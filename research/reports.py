@@ -38,7 +38,7 @@ from .findings import (
     question_finding,
     quote_finding,
 )
-from .selectors import segment_pseudonyms, survey_facts, survey_frame
+from .selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
 from .suppression import suppress_counts
 
 SURVEY_BLOCKS = ("chart", "crosstab", "quote")
@@ -50,14 +50,8 @@ def report_language(page: Any) -> str:
 
 
 def library_privacy_for_site(site: Any, language: str) -> Privacy:
-    if site is None:
-        return Privacy(language=language)  # type: ignore[arg-type]
-    values = LibrarySettings.for_site(site)
-    return Privacy(
-        k=max(values.k_threshold, 3),
-        card_pattern=values.card_number_pattern or None,
-        language=language,  # type: ignore[arg-type]
-    )
+    k, card_pattern = library_rules(site)
+    return Privacy(k=k, card_pattern=card_pattern or None, language=language)  # type: ignore[arg-type]
 
 
 @dataclass

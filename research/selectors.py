@@ -285,6 +285,17 @@ def survey_frame(
     return questions, frame
 
 
+def library_rules(site: Any) -> tuple[int, str]:
+    """(k, library-card pattern) of a library (a Wagtail Site, or None: the defaults): the
+    rules every output of Innsikt follows (k never below 3)."""
+    if site is None:
+        return 5, r"N\d{9}"
+    from cms.models import LibrarySettings
+
+    values = LibrarySettings.for_site(site)
+    return max(values.k_threshold, 3), values.card_number_pattern
+
+
 def survey_row_count(page: SurveyPage) -> int:
     return survey_responses(page).count()
 

@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import LibrarySettings
 from cms.selectors import library_site_for_page
 from surveys.models import SurveyPage
 
@@ -26,6 +25,7 @@ from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
 from .selectors import (
+    library_rules,
     survey_channel_labels,
     survey_export_lines,
     survey_export_rows,
@@ -64,11 +64,7 @@ def research_log_record(
 
 def library_privacy(page: SurveyPage) -> tuple[int, str]:
     """(k, library-card pattern) of the library the survey belongs to."""
-    site = library_site_for_page(page)
-    if site is None:
-        return 5, r"N\d{9}"
-    values = LibrarySettings.for_site(site)
-    return max(values.k_threshold, 3), values.card_number_pattern
+    return library_rules(library_site_for_page(page))
 
 
 def export_rule(k: int) -> str:

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import Excerpt, InterviewBooking, InterviewGuidePage, InterviewNote, ResearchLog
+from ..selectors import library_rules
 from ..services import research_log_record
 from ..suppression import suppress_counts
 from .exchange import exchange_csv, exchange_qdpx, exchange_xlsx
@@ -31,7 +32,6 @@ from .selectors import (
     interview_campaigns_for_user,
     interview_exchange_data,
     interviewed_participants,
-    library_privacy_of,
     participant_get_for_user,
     segment_participants,
 )
@@ -243,7 +243,7 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Code frequencies by segment (participants, suppressed under k), themes, and all
     excerpts of one code."""
     campaign = interview_campaign_get_for_user(request.user, campaign_id)
-    k, _pattern = library_privacy_of(campaign.library_id)
+    k, _pattern = library_rules(campaign.library)
     interviewed = set(interviewed_participants(campaign).values_list("pk", flat=True))
     groups = [(_("All interviewed"), interviewed)] + [
         (name, ids & interviewed) for name, ids in segment_participants(campaign)

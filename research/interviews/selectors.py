@@ -19,6 +19,7 @@ from ..models import (
     InterviewParticipant,
     InterviewSlot,
 )
+from ..selectors import library_rules
 from .exchange import (
     CodeItem,
     ExcerptItem,
@@ -190,19 +191,6 @@ def excerpt_attribution(excerpt: Excerpt, *, k: int) -> Attribution:
     )
 
 
-def library_privacy_of(library_id: int) -> tuple[int, str]:
-    """(k, library-card pattern) of a library: the rules every output follows."""
-    from wagtail.models import Site
-
-    from cms.models import LibrarySettings
-
-    site = Site.objects.filter(pk=library_id).first()
-    if site is None:
-        return 5, r"N\d{9}"
-    values = LibrarySettings.for_site(site)
-    return max(values.k_threshold, 3), values.card_number_pattern
-
-
 def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> ExchangeData:
     """Everything the interview exports hold, with note texts scrubbed."""
     from django.utils import timezone
@@ -211,7 +199,7 @@ def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> Exchange
 
     from ..scrub import scrub
 
-    _k, card_pattern = library_privacy_of(campaign.library_id)
+    _k, card_pattern = library_rules(campaign.library)
 
     def clean(text: str) -> str:
         return scrub(text, card_pattern=card_pattern or None)

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cms.models import LibrarySettings
 from panel.models import Campaign, ConsentRecord, ConsentText, Invitation, PanelMember, Purpose
 from panel.services import (
     consent_current,
@@ -495,12 +494,3 @@ def member_interview_data(member: PanelMember) -> dict[str, list[dict[str, Any]]
         ).values_list("question_key", "text", "updated_at")
     ]
     return {"interview_bookings": bookings, "interview_notes": notes}
-
-
-def library_k(library_id: int) -> int:
-    from wagtail.models import Site
-
-    site = Site.objects.filter(pk=library_id).first()
-    if site is None:
-        return 5
-    return max(LibrarySettings.for_site(site).k_threshold, 3)
