@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from cms.selectors import content_cache_reset
 from tests import factories
@@ -12,6 +14,9 @@ from tests.reportdata import findings  # noqa: F401  (shared fixture)
 def _clean_cache():
     cache.clear()
     content_cache_reset()
+    # A request in an earlier test (the admin's English, say) leaves its language active
+    # in this thread: every test starts in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
     content_cache_reset()
