@@ -871,16 +871,23 @@ def _retention_notice_send(member: PanelMember) -> None:
     EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
 
 
-def member_needs_reconsent(*, member: PanelMember) -> ConsentText | None:
-    """The current panel text, if the member's latest panel consent is to an older version
-    and a material version has come since; else None."""
-    current = consent_current(library=member.library, purpose=Purpose.PANEL)
-    latest = member.consents.filter(purpose=Purpose.PANEL).order_by("-at", "-pk").first()
-    if current is None or latest is None or not latest.given or latest.text_id == current.pk:
+def member_needs_reconsent(
+    *, member: PanelMember, purpose: str = Purpose.PANEL, unless_given: bool = False
+) -> ConsentText | None:
+    """The current text for ``purpose``, if the member's latest consent to it is to an
+    older version and a material version has come since; else None. ``unless_given``: also
+    ask a member who never agreed, or withdrew (the interview consent at booking)."""
+    current = consent_current(library=member.library, purpose=purpose)
+    latest = member.consents.filter(purpose=purpose).order_by("-at", "-pk").first()
+    if current is None:
+        return None
+    if latest is None or not latest.given:
+        return current if unless_given else None
+    if latest.text_id == current.pk:
         return None
     material_since = ConsentText.objects.filter(
         library=member.library,
-        purpose=Purpose.PANEL,
+        purpose=purpose,
         material=True,
         version__gt=latest.text.version,
     ).exists()

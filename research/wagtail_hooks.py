@@ -128,40 +128,24 @@ register_snippet(InterviewCodeViewSet)
 register_snippet(InterviewThemeViewSet)
 
 
+# The PDF of a page, in its header and listing menus: (label, URL name) by page type.
+_PDF_BUTTONS = {
+    FindingsReportPage: (_("PDF versions"), "research_reports"),
+    InterviewGuidePage: (_("Guide as PDF"), "research_interview_guide_pdf"),
+}
+
+
 def _pdf_button(page, user, **kwargs):
-    if (
-        isinstance(page.specific_deferred, FindingsReportPage)
-        and page.permissions_for_user(user).can_edit()
-    ):
+    button = _PDF_BUTTONS.get(type(page.specific_deferred))
+    if button is not None and page.permissions_for_user(user).can_edit():
+        label, url_name = button
         yield PageMenuItem(
-            _("PDF versions"),
-            reverse("research_reports", args=[page.pk]),
-            icon_name="doc-full",
-            priority=5,
-            page=page,
+            label, reverse(url_name, args=[page.pk]), icon_name="doc-full", priority=5, page=page
         )
 
 
 hooks.register("register_page_listing_more_buttons", _pdf_button)
 hooks.register("register_page_header_buttons", _pdf_button)
-
-
-def _guide_pdf_button(page, user, **kwargs):
-    if (
-        isinstance(page.specific_deferred, InterviewGuidePage)
-        and page.permissions_for_user(user).can_edit()
-    ):
-        yield PageMenuItem(
-            _("Guide as PDF"),
-            reverse("research_interview_guide_pdf", args=[page.pk]),
-            icon_name="doc-full",
-            priority=5,
-            page=page,
-        )
-
-
-hooks.register("register_page_listing_more_buttons", _guide_pdf_button)
-hooks.register("register_page_header_buttons", _guide_pdf_button)
 
 
 class ResearchLogViewSet(AuditLogViewSet):

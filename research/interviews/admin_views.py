@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from .selectors import (
     interview_campaign_get_for_user,
     interview_campaigns_for_user,
     interview_exchange_data,
+    interviewed_age_bands,
     interviewed_participants,
     participant_get_for_user,
     segment_participants,
@@ -48,18 +50,25 @@ Status = InterviewBooking.Status
 
 
 def rounds(request: HttpRequest) -> HttpResponse:
-    """The interview campaigns of the user's libraries."""
-    campaigns = []
-    for campaign in interview_campaigns_for_user(request.user).select_related("guide"):
-        bookings = InterviewBooking.objects.filter(participant__campaign=campaign)
-        campaigns.append(
-            {
-                "campaign": campaign,
-                "slots": campaign.interview_slots.count(),
-                "booked": bookings.filter(status=Status.BOOKED).count(),
-                "attended": bookings.filter(status=Status.ATTENDED).count(),
-            }
+    """The interview campaigns of the user's libraries, with their counts (one query)."""
+    campaigns = [
+        {"campaign": c, "slots": c.n_slots, "booked": c.n_booked, "attended": c.n_attended}
+        for c in interview_campaigns_for_user(request.user)
+        .select_related("guide")
+        .annotate(
+            n_slots=Count("interview_slots", distinct=True),
+            n_booked=Count(
+                "interview_participants__bookings",
+                filter=Q(interview_participants__bookings__status=Status.BOOKED),
+                distinct=True,
+            ),
+            n_attended=Count(
+                "interview_participants__bookings",
+                filter=Q(interview_participants__bookings__status=Status.ATTENDED),
+                distinct=True,
+            ),
         )
+    ]
     return render(request, "research/interviews/admin/rounds.html", {"rounds": campaigns})
 
 
@@ -267,8 +276,11 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     excerpts: list[dict[str, Any]] = []
     chosen_code = next((c for c, _d in tree if str(c.pk) == chosen), None)
     if chosen_code is not None:
+        bands = interviewed_age_bands(campaign)
         for excerpt in code_excerpts(campaign, chosen_code.pk):
-            attribution = excerpt_attribution(excerpt, k=k) if excerpt.quotable else None
+            attribution = (
+                excerpt_attribution(excerpt, k=k, bands=bands) if excerpt.quotable else None
+            )
             excerpts.append({"excerpt": excerpt, "attribution": attribution})
     from ..models import InterviewTheme
 

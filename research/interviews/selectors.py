@@ -171,22 +171,29 @@ def code_excerpts(campaign: Campaign, code_id: int) -> QuerySet[Excerpt]:
     below = code_descendants(campaign.library_id).get(code_id, {code_id})
     return (
         Excerpt.objects.filter(note__participant__campaign=campaign, codes__in=below)
-        .select_related("note__participant")
+        .select_related("note__participant__member", "note__participant__campaign__segment")
         .prefetch_related("codes")
         .distinct()
         .order_by("note__participant__number", "created_at")
     )
 
 
-def excerpt_attribution(excerpt: Excerpt, *, k: int) -> Attribution:
-    """Who a quotable excerpt may be attributed to (research/interviews/quotes.py)."""
+def interviewed_age_bands(campaign: Campaign) -> Counter[str]:
+    """Interviewed participants of the campaign per age band (for quote attribution)."""
+    return Counter(interviewed_participants(campaign).values_list("member__age_band", flat=True))
+
+
+def excerpt_attribution(
+    excerpt: Excerpt, *, k: int, bands: Counter[str] | None = None
+) -> Attribution:
+    """Who a quotable excerpt may be attributed to (research/interviews/quotes.py).
+    ``bands``: the campaign's ``interviewed_age_bands``, when the caller has them."""
     participant = excerpt.note.participant
     campaign = participant.campaign
-    bands = Counter(interviewed_participants(campaign).values_list("member__age_band", flat=True))
     return quote_attribution(
         segment=campaign.segment.name,
         age_band=participant.member.age_band,
-        age_bands=bands,
+        age_bands=interviewed_age_bands(campaign) if bands is None else bands,
         k=k,
     )
 

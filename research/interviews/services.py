@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 
 from panel.models import Campaign, ConsentRecord, ConsentText, Invitation, PanelMember, Purpose
 from panel.services import (
-    consent_current,
     consent_give,
     invitation_token,
     library_display_name,
     library_sender,
+    member_needs_reconsent,
 )
 
 from ..models import (
@@ -79,21 +79,7 @@ def booking_open_reason(invitation: Invitation) -> str:
 def interview_consent_needed(member: PanelMember) -> ConsentText | None:
     """The current interview consent text if the member has not agreed to it (or to a
     version since which nothing material changed); else None."""
-    current = consent_current(library=member.library, purpose=Purpose.INTERVIEWS)
-    latest = member.consents.filter(purpose=Purpose.INTERVIEWS).order_by("-at", "-pk").first()
-    if current is None:
-        return None
-    if latest is None or not latest.given:
-        return current
-    if latest.text_id == current.pk:
-        return None
-    material_since = ConsentText.objects.filter(
-        library=member.library,
-        purpose=Purpose.INTERVIEWS,
-        material=True,
-        version__gt=latest.text.version,
-    ).exists()
-    return current if material_since else None
+    return member_needs_reconsent(member=member, purpose=Purpose.INTERVIEWS, unless_given=True)
 
 
 def _participant(invitation: Invitation, consent: ConsentRecord | None) -> InterviewParticipant:
