@@ -90,13 +90,6 @@ class CsvPlan:
 _FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
 
 
-def _is_number(column: Column) -> bool:
-    return column.numeric and not column.codes and column.kind not in NOT_NUMBERS
-
-
-NOT_NUMBERS = {"multiple_choice", "ranking", "consent", "meta"}
-
-
 def _text_cell(v: str, marker: str, once: Callable[[str], str]) -> str:
     """A text cell: empty for NULL or "", else defused and quoted as csv.writer does; text
     holding MARK goes to Python."""
@@ -228,7 +221,7 @@ def export_csv_plan(
             for i in group:
                 run.append(_scalar_cell(sql, columns[i], v, _marker(sql, i, 1, v), once))
     close_run()
-    numbers = ["y." + raw(c.path)[2:] for c in columns if _is_number(c)]  # x.rN over y
+    numbers = ["y." + raw(c.path)[2:] for c in columns if c.is_number]  # x.rN over y
     joined = f"concat_ws(',', {', '.join(numbers)}, '')"
     plain = (
         f"(length({joined}) < 4000 AND {joined} ~ {sql.p(PLAIN_INTEGERS)})" if numbers else "true"

@@ -38,6 +38,7 @@ META_COLUMNS = [
     ("submitted_on", "Dato / date"),
 ]
 TEXT_KINDS = {"short_text", "long_text", "email", "date"}
+CODED_KINDS = {"multiple_choice", "ranking", "consent", "meta"}  # numeric columns, coded
 SCRUBBED_KINDS = {"short_text", "long_text", "other_text"}  # free text (dates are not)
 Progress = Callable[[int], None]
 Row = Mapping[str, Any]  # {"answers": {...}, "channel": …, "language": …, "version": …, …}
@@ -54,6 +55,11 @@ class Column:
     codes: dict[str, int] = field(default_factory=dict)  # answer key → code
     value_labels: dict[int, str] = field(default_factory=dict)
     numeric: bool = True
+
+    @property
+    def is_number(self) -> bool:
+        """Read from the answer as a number (int or float), not coded."""
+        return self.numeric and not self.codes and self.kind not in CODED_KINDS
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -337,41 +343,52 @@ def write_csv_lines(
     return _csv_zip(target, columns, rule, write_data, progress)
 
 
+def cell_kinds(columns: list[Column]) -> list[str]:
+    """How each column's cells go into a spreadsheet (research/xlsx_sheet.py)."""
+    from .xlsx_sheet import CODE, NUMBER, TEXT
+
+    return [TEXT if not c.numeric else NUMBER if c.is_number else CODE for c in columns]
+
+
+def _xlsx(
+    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
+) -> int:
+    from .xlsx_sheet import xlsx_write
+
+    return xlsx_write(
+        target,
+        header=[c.name for c in columns],
+        kinds=cell_kinds(columns),
+        rows=cells,
+        sheets=[("codebook", [*codebook(columns), [], [rule]])],
+        progress=progress,
+    )
+
+
 def write_xlsx(
     target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
-    """A workbook with the sheets "data" and "codebook", written by XlsxWriter in constant
-    memory (each row goes to disk as it comes). Text is never turned into numbers,
-    formulas or links."""
-    import xlsxwriter
+    """A workbook with the sheets "data" and "codebook"; the data rows are streamed
+    (research/xlsx_sheet.py: flat memory whatever the size). Text is never turned into
+    numbers, formulas or links."""
+    return _xlsx(target, columns, map(_defuse(columns), cells), progress, rule)
 
-    book = xlsxwriter.Workbook(
-        str(target),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    data = book.add_worksheet("data")
-    data.write_row(0, 0, [c.name for c in columns])
-    defuse = _defuse(columns)
-    write_row = data.write_row
-    n = 0
-    for row in cells:
-        n += 1
-        write_row(n, 0, defuse(row))  # None is written as an empty cell
-        if n % 5000 == 0:
-            progress(n)
-    sheet = book.add_worksheet("codebook")
-    lines = codebook(columns)
-    for i, line in enumerate(lines):
-        sheet.write_row(i, 0, line)
-    sheet.write_row(len(lines) + 1, 0, [rule])
-    book.close()
-    progress(n)
-    return n
+
+def write_xlsx_lines(
+    target: Path,
+    columns: list[Column],
+    chunks: Iterable[tuple[int, str]],
+    progress: Progress,
+    rule: str,
+) -> int:
+    """As `write_xlsx`, from (rows, CSV text) chunks already coded as `write_csv` would
+    write the cells (research/export_coding.py): the same workbook."""
+
+    def cells() -> Iterator[list[str]]:
+        for _rows, text in chunks:
+            yield from csv.reader(io.StringIO(text, newline=""))
+
+    return _xlsx(target, columns, cells(), progress, rule)
 
 
 def write_sav(
@@ -425,3 +442,5 @@ def write_sav(
 
 
 WRITERS = {"csv": (write_csv, "zip"), "xlsx": (write_xlsx, "xlsx"), "sav": (write_sav, "zip")}
+# The writers of rows the database coded (research/export_coding.py), by format.
+LINE_WRITERS = {"csv": write_csv_lines, "xlsx": write_xlsx_lines}

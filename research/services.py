@@ -20,7 +20,7 @@ from cms.selectors import library_site_for_page
 from surveys.models import SurveyPage
 
 from .export_coding import csv_chunks, export_csv_plan
-from .exports import WRITERS, export_cells, export_columns, export_paths, write_csv_lines
+from .exports import LINE_WRITERS, WRITERS, export_cells, export_columns, export_paths
 from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrub
@@ -91,12 +91,12 @@ def export_write(
     columns = export_columns(survey_questions(survey))
     clean = partial(scrub, card_pattern=card_pattern or None)
     labels = survey_channel_labels(survey)
-    if format == "csv" and connection.vendor == "postgresql":
+    if format in LINE_WRITERS and connection.vendor == "postgresql":
         # The cells coded by the database (research/export_coding.py): the same file.
         plan = export_csv_plan(columns, labels, clean)
         if plan is not None:
             chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan))
-            return write_csv_lines(target, columns, chunks, progress, export_rule(k))
+            return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
     raw = survey_export_rows(survey, filters, export_paths(columns))
     cells = export_cells(columns, raw, clean, labels)
     return writer(target, columns, cells, progress, export_rule(k))

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from ..models import Excerpt, InterviewBooking, InterviewGuidePage, InterviewNote, ResearchLog
 from ..selectors import library_rules
 from ..services import research_log_record
-from ..suppression import suppress_counts
 from .exchange import exchange_csv, exchange_qdpx, exchange_xlsx
 from .forms import ExcerptForm, NoteForm, SlotsAddForm
 from .selectors import (
@@ -252,6 +251,8 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Code frequencies by segment (participants, suppressed under k), themes, and all
     excerpts of one code."""
     campaign = interview_campaign_get_for_user(request.user, campaign_id)
+    from ..suppression import suppress_counts  # pandas: loaded when a report needs it
+
     k, _pattern = library_rules(campaign.library)
     interviewed = set(interviewed_participants(campaign).values_list("pk", flat=True))
     groups = [(_("All interviewed"), interviewed)] + [

@@ -1,7 +1,9 @@
 """The public site: Norwegian Bokmål by default, English under /en/, complete catalogues,
 editable accessibility and privacy pages, and demo content that loads twice the same."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,23 @@ def test_load_demo_is_realistic_and_idempotent(db):
         Response.objects.count(),
         SurveyVersion.objects.count(),
     ) == counts
+
+
+def test_starting_django_loads_no_analysis_libraries():
+    """Every web process and worker pays for what app loading imports: pandas, numpy and
+    matplotlib (≈ 50 MB) load only when an analysis, chart or export needs them."""
+    code = (
+        "import sys, django; django.setup(); from django.urls import resolve; resolve('/');"
+        "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'weasyprint')"
+        " if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"}
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert loaded.strip() == "[]"

@@ -13,7 +13,15 @@ import pytest
 from django.db import connection
 
 from research.export_coding import MARK, csv_chunks, csv_field, export_csv_plan
-from research.exports import export_cells, export_columns, export_paths, write_csv, write_csv_lines
+from research.exports import (
+    export_cells,
+    export_columns,
+    export_paths,
+    write_csv,
+    write_csv_lines,
+    write_xlsx,
+    write_xlsx_lines,
+)
 from research.filters import Filters
 from research.scrub import scrub
 from research.selectors import (
@@ -176,3 +184,40 @@ def test_export_job_outside_a_transaction_writes_the_same_file(
     with job.file.open("rb") as handle:
         (tmp_path / "job.zip").write_bytes(handle.read())
     assert _data(tmp_path / "job.zip") == _data(tmp_path / "reference.zip")
+
+
+def _sheet(path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_database_coded_xlsx_is_the_python_coded_workbook(survey, tmp_path):
+    """The XLSX export reads the database-coded CSV lines (research.exports
+    write_xlsx_lines): its data sheet is the Python coding's, byte for byte."""
+    clean = partial(scrub, card_pattern=r"N\d{9}")
+    columns = export_columns(survey_questions(survey))
+    raw = survey_export_rows(survey, None, export_paths(columns))
+    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
+    write_xlsx(tmp_path / "reference.xlsx", columns, cells, lambda n: None, RULE)
+    rows = export_write(
+        survey=survey,
+        filters=Filters(),
+        format="xlsx",
+        target=tmp_path / "service.xlsx",
+        progress=lambda n: None,
+        k=5,
+        card_pattern=r"N\d{9}",
+    )
+    assert rows == len(ODD_ANSWERS) + 30
+    assert _sheet(tmp_path / "service.xlsx") == _sheet(tmp_path / "reference.xlsx")
+    data = pd.read_excel(tmp_path / "service.xlsx", sheet_name="data", dtype=str)
+    assert len(data) == rows and list(data.columns) == [c.name for c in columns]
+    assert "'=SUM(A1) Ring [fjernet]" in set(data["hvorfor_other_text"])
+    assert "'-2026-01-01" in set(data["besok"]) and "[fjernet]" in set(data["postnummer"])
+    text = _sheet(tmp_path / "service.xlsx").decode("utf-8")
+    assert "912 34 567" not in text and "kari@example.no" not in text
+    if connection.vendor == "postgresql":  # the database's coding, driven directly
+        plan = export_csv_plan(columns, survey_channel_labels(survey), clean)
+        chunks = csv_chunks(plan, survey_export_lines(survey, None, plan), size=7)
+        write_xlsx_lines(tmp_path / "sql.xlsx", columns, chunks, lambda n: None, RULE)
+        assert _sheet(tmp_path / "sql.xlsx") == _sheet(tmp_path / "reference.xlsx")
