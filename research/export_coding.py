@@ -18,7 +18,7 @@ query that produces the same bytes for the same data:
   ``\\x01 first:count \\x02 JSON \\x01`` carrying the raw value, and decoded by the
   column's own Python decoder.
 
-A worker reads the rows over a connection of its own with a helper thread a batch ahead
+A worker streams the rows over a connection of its own
 (research.selectors.survey_export_lines): PostgreSQL codes the next rows while Python
 joins the current ones. tests/research/test_export_coding.py exports the same answers both
 ways and compares the files byte for byte.

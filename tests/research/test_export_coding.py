@@ -169,21 +169,29 @@ def test_channel_name_with_the_marker_is_coded_in_python(survey, tmp_path):
 def test_export_job_outside_a_transaction_writes_the_same_file(
     transactional_db, survey, tmp_path, settings
 ):
-    """As a worker runs it (autocommit): on PostgreSQL the rows come over a second
-    connection, fetched by a helper thread, while the job's progress is written on the
-    first — the same file as the Python coding."""
+    """As a worker runs it (autocommit): on PostgreSQL the rows stream over a second
+    connection while the job's progress is written on the first — the same CSV and XLSX
+    data as the Python coding."""
     from research.models import ExportJob
     from research.services import export_run
 
     settings.INNSIKT_PRIVATE_ROOT = tmp_path / "private"
-    job = ExportJob.objects.create(survey=survey, format="csv")
-    assert export_run(job_id=job.pk) == ExportJob.Status.DONE
-    job.refresh_from_db()
-    assert job.rows_done == job.rows_total == len(ODD_ANSWERS) + 30
-    _reference(survey, tmp_path / "reference.zip", partial(scrub, card_pattern=r"N\d{9}"))
-    with job.file.open("rb") as handle:
-        (tmp_path / "job.zip").write_bytes(handle.read())
-    assert _data(tmp_path / "job.zip") == _data(tmp_path / "reference.zip")
+    clean = partial(scrub, card_pattern=r"N\d{9}")
+    _reference(survey, tmp_path / "reference.zip", clean)
+    columns = export_columns(survey_questions(survey))
+    raw = survey_export_rows(survey, None, export_paths(columns))
+    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
+    write_xlsx(tmp_path / "reference.xlsx", columns, cells, lambda n: None, RULE)
+    for format, read in (("csv", _data), ("xlsx", _sheet)):
+        job = ExportJob.objects.create(survey=survey, format=format)
+        assert export_run(job_id=job.pk) == ExportJob.Status.DONE
+        job.refresh_from_db()
+        assert job.rows_done == job.rows_total == len(ODD_ANSWERS) + 30
+        copy = tmp_path / f"job.{format}"
+        with job.file.open("rb") as handle:
+            copy.write_bytes(handle.read())
+        reference = tmp_path / ("reference.zip" if format == "csv" else "reference.xlsx")
+        assert read(copy) == read(reference), format
 
 
 def _sheet(path) -> bytes:
