@@ -78,9 +78,9 @@ class CsvPlan:
 
     lateral: list[str]  # raw values computed once per row, as x.r0, x.r1, …
     computed: list[str]  # SQL over those (y.rN), once per row: x.plain, x.k0, x.k1, …
-    fields: list[str]  # what is fetched: runs of coded cells, and raw free text
+    fields: list[str]  # what is fetched: runs of coded cells, raw free text and rank lists
     params: dict[str, Any]  # for the %(qN)s placeholders
-    text_at: list[tuple[int, Callable[[Any], Any]]]  # field index → free-text decoder
+    python_at: list[tuple[int, Callable[[Any], str]]]  # field index → its cells, coded by Python
     runs_at: list[int]  # field indexes of the runs
     decoders: list[Callable[[Any], Any]]  # per column, for the cells handed over
     numeric: list[bool]  # per column
@@ -109,11 +109,6 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[
         empty = once(f"({v} IS NULL OR {v} = '' OR {v} = '[]')")
         token = sql.p(f'"{column.sub}"')
         return f"(CASE WHEN {empty} THEN '' WHEN strpos({v}, {token}) > 0 THEN '1' ELSE '0' END)"
-    if column.kind == "ranking":  # commas before the option, + 1
-        token = sql.p(f'"{column.sub}"')
-        at = once(f"strpos({v}, {token})")  # 1-based, 0: absent
-        commas = f"{at} - 1 - length(replace(left({v}, {at} - 1), ',', ''))"
-        return f"(CASE WHEN {v} IS NULL OR {at} = 0 THEN '' ELSE ({commas} + 1)::text END)"
     if column.codes:  # one lookup in {answer key: code}
         codes = sql.p(json.dumps({key: str(code) for key, code in column.codes.items()}))
         return f"coalesce({codes}::jsonb ->> {v}, '')"
@@ -127,6 +122,34 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[
     return _text_cell(v, marker, once)
 
 
+def _free_text(decode: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """A free-text cell's CSV text: the column's decoder (which scrubs), defused, quoted."""
+
+    def cell(value: Any) -> str:
+        return "" if value is None else csv_field(defused(decode(value)))
+
+    return cell
+
+
+def _ranks(tokens: list[str]) -> Callable[[Any], str]:
+    """The CSV text of a ranking question's columns (one per option's ``"key"`` token)
+    from its list's JSON text: research.exports.column_decoder's ranks (the commas before
+    the token, + 1), in one loop — PostgreSQL needs twice Python's time for them."""
+    empty = ",".join([""] * len(tokens))
+
+    def cells(value: Any) -> str:
+        if value is None or value == "":
+            return empty
+        text = value if value.__class__ is str else str(value)
+        out = []
+        for token in tokens:
+            at = text.find(token)
+            out.append("" if at < 0 else str(text.count(",", 0, at) + 1))
+        return ",".join(out)
+
+    return cells
+
+
 def _marker(sql: _Sql, first: int, count: int, v: str) -> str:
     """The raw value ``v`` handed to Python for ``count`` columns from ``first``."""
     head = sql.p(f"{first}:{count}")
@@ -137,7 +160,7 @@ META_SQL = {
     "channel": "s.channel",
     "language": "s.language",
     "version": "s.version::text",
-    "submitted_on": "to_char(s.submitted_on, 'YYYY-MM-DD')",
+    "submitted_on": "s.submitted_on::text",  # ISO (DateStyle is set: survey_export_lines)
 }
 
 
@@ -159,18 +182,24 @@ def export_csv_plan(
     raw_of: dict[tuple[str, ...], str] = {}
 
     def raw(path: tuple[str, ...]) -> str:
-        """The value at ``path``, computed once per row, as research.selectors reads it
-        (->> text)."""
+        """The value at ``path`` as research.selectors reads it (->> text): a meta field or
+        an answer computed once per row; a matrix row read from its answer's object,
+        which is taken out of the answers once per row (not once per matrix row)."""
         if path not in raw_of:
             if path[0] != "answers":
                 expr = META_SQL[path[0]]
             elif len(path) == 3:
-                expr = f"s.a -> {sql.p(path[1])} ->> {sql.p(path[2])}"
+                whole = ("answers", path[1], "")
+                if whole not in raw_of:
+                    raw_of[whole] = f"r{len(lateral)}"
+                    lateral.append(f"s.a -> {sql.p(path[1])} AS {raw_of[whole]}")
+                raw_of[path] = f"(x.{raw_of[whole]} ->> {sql.p(path[2])})"
+                return raw_of[path]
             else:
                 expr = f"s.a ->> {sql.p(path[1])}"
-            raw_of[path] = f"r{len(lateral)}"
-            lateral.append(f"{expr} AS {raw_of[path]}")
-        return f"x.{raw_of[path]}"
+            raw_of[path] = f"x.r{len(lateral)}"
+            lateral.append(f"{expr} AS r{len(lateral)}")
+        return raw_of[path]
 
     computed: list[str] = []
 
@@ -190,7 +219,7 @@ def export_csv_plan(
         else:
             groups.append([i])
     fields: list[str] = []
-    text_at: list[tuple[int, Callable[[Any], Any]]] = []
+    python_at: list[tuple[int, Callable[[Any], str]]] = []
     runs_at: list[int] = []
     run: list[str] = []  # SQL cells of the current run
 
@@ -205,8 +234,13 @@ def export_csv_plan(
         if first.kind in SCRUBBED_KINDS:  # free text: fetched raw, scrubbed by Python
             for i in group:
                 close_run()
-                text_at.append((len(fields), decoders[i]))
+                python_at.append((len(fields), _free_text(decoders[i])))
                 fields.append(raw(columns[i].path))
+            continue
+        if first.kind == "ranking":  # the list fetched raw, ranked by Python
+            close_run()
+            python_at.append((len(fields), _ranks([f'"{columns[i].sub}"' for i in group])))
+            fields.append(raw(first.path))
             continue
         if first.kind == "meta" and first.key == "channel":
             v = raw(first.path)
@@ -231,7 +265,7 @@ def export_csv_plan(
         computed=[f"{plain} AS plain", *computed],
         fields=fields,
         params=sql.params,
-        text_at=text_at,
+        python_at=python_at,
         runs_at=runs_at,
         decoders=decoders,
         numeric=[c.numeric for c in columns],
@@ -269,16 +303,15 @@ def csv_chunks(
     plan: CsvPlan, rows: Iterable[Sequence[Any]], size: int = 2000
 ) -> Iterator[tuple[int, str]]:
     """(rows, text) per ``size`` rows: the CSV lines of the fetched rows, CRLF-terminated."""
-    text_at, runs_at = plan.text_at, plan.runs_at
+    python_at, runs_at = plan.python_at, plan.runs_at
     lines: list[str] = []
     for row in rows:
         parts = list(row)
         for at in runs_at:
             if MARK in parts[at]:
                 parts[at] = _unmark(parts[at], plan)
-        for at, decode in text_at:
-            value = parts[at]
-            parts[at] = "" if value is None else csv_field(defused(decode(value)))
+        for at, encode in python_at:
+            parts[at] = encode(parts[at])
         lines.append(",".join(parts))
         if len(lines) == size:
             yield size, "\r\n".join(lines) + "\r\n"

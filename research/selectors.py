@@ -161,6 +161,7 @@ def survey_export_lines(
         # The caller's transaction may hold rows no other connection sees: read here.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")  # see below
+            cursor.execute("SET LOCAL DateStyle = ISO")
         with connection.chunked_cursor() as cursor:
             cursor.execute(query, params)
             while rows := cursor.fetchmany(EXPORT_BATCH):
@@ -170,6 +171,7 @@ def survey_export_lines(
     try:
         # JIT compiling the long expressions costs more (≈ 2 s per 100,000 rows) than it saves.
         own.execute("SET jit = off")
+        own.execute("SET DateStyle = ISO")  # dates as text: YYYY-MM-DD
         # Streamed in chunks (libpq's chunked-rows mode): the server codes rows without
         # waiting for a request per batch, and while this process writes the rows it has,
         # the next ones queue in the socket's buffer — memory stays flat.
@@ -179,7 +181,7 @@ def survey_export_lines(
         own.close()
 
 
-EXPORT_BATCH = 500
+EXPORT_BATCH = 250
 
 
 STRUCTURED = {"multiple_choice", "ranking", "matrix"}  # lists and objects
