@@ -1,18 +1,20 @@
 """The export's coding done by PostgreSQL: each response becomes one CSV line in SQL, and
-Python touches only the free-text cells (scrubbing) and the rare value SQL cannot code
-exactly as research/exports.py does.
+Python touches only the free-text cells (scrubbing), the ranks, and the rare value SQL
+cannot code exactly as research/exports.py does.
 
 research/exports.py is the reference: `export_cells` decodes each raw value in Python, one
 decoder per column, and `write_csv` writes the cells with `csv.writer`. This module builds a
 query that produces the same bytes for the same data:
 
-- every column that is not free text is coded in SQL — choice codes by one lookup in a
-  JSON object, ticks and ranks by the same text search in the list's JSON text as Python's,
-  meta fields, numbers as they are when every number of the row is a plain integer (one
-  regular expression per row), text cells defused against spreadsheet formulas and quoted
-  as `csv.writer` quotes (``,``, ``"``, CR or LF in the field);
+- every column that is neither free text nor a rank is coded in SQL — choice codes by one
+  lookup in a JSON object, ticks by the same text search in the list's JSON text as
+  Python's, meta fields, numbers as they are when every number of the row is a plain
+  integer (one regular expression per row), text cells defused against spreadsheet
+  formulas and quoted as `csv.writer` quotes (``,``, ``"``, CR or LF in the field);
 - consecutive SQL-coded cells come as one text ("run"), so a row is a few fields: run,
-  free text, run, free text, …, run, joined by ","; Python scrubs and quotes the free text;
+  raw value, run, raw value, …, run, joined by ","; Python scrubs and quotes the free text
+  and ranks the options of a ranking question's list (counting the commas before each
+  option took PostgreSQL twice Python's time, and the two now take about as long);
 - what SQL cannot code exactly (a number that is not a plain integer such as ``4.50``,
   text holding the marker character) is handed over as a marker
   ``\\x01 first:count \\x02 JSON \\x01`` carrying the raw value, and decoded by the
