@@ -310,7 +310,7 @@ def scrub(
         return text
     if _may_hold_built_in(text):
         rules = _rules(card_pattern)
-    elif card_pattern is None or not _card_candidate(card_pattern).search(text):
+    elif not _may_hold_card(text, card_pattern):
         return text
     else:
         rules = _card_rules(card_pattern)
@@ -323,4 +323,10 @@ def scrub(
         if scrubbed == text:
             break
         text = scrubbed
+        if not _may_hold_built_in(text) and not _may_hold_card(text, card_pattern):
+            break  # nothing any rule needs is left: another pass would change nothing
     return text
+
+
+def _may_hold_card(text: str, card_pattern: str | None) -> bool:
+    return card_pattern is not None and _card_candidate(card_pattern).search(text) is not None
