@@ -124,11 +124,12 @@ def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[
     return _text_cell(v, marker, once)
 
 
-def _free_text(decode: Callable[[Any], Any]) -> Callable[[Any], str]:
-    """A free-text cell's CSV text: the column's decoder (which scrubs), defused, quoted."""
+def _free_text(clean_text: Callable[[str], str]) -> Callable[[Any], str]:
+    """A free-text cell's CSV text (as the column's decoder codes the text the database
+    returns): scrubbed, defused, quoted."""
 
-    def cell(value: Any) -> str:
-        return "" if value is None else csv_field(defused(decode(value)))
+    def cell(value: str | None) -> str:
+        return "" if not value else csv_field(defused(clean_text(value)))
 
     return cell
 
@@ -236,7 +237,7 @@ def export_csv_plan(
         if first.kind in SCRUBBED_KINDS:  # free text: fetched raw, scrubbed by Python
             for i in group:
                 close_run()
-                python_at.append((len(fields), _free_text(decoders[i])))
+                python_at.append((len(fields), _free_text(clean_text)))
                 fields.append(raw(columns[i].path))
             continue
         if first.kind == "ranking":  # the list fetched raw, ranked by Python

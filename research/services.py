@@ -23,7 +23,7 @@ from .export_coding import csv_chunks, export_csv_plan
 from .exports import LINE_WRITERS, WRITERS, export_cells, export_columns, export_paths
 from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
-from .scrub import scrub
+from .scrub import scrubber
 from .selectors import (
     library_rules,
     survey_channel_labels,
@@ -89,7 +89,7 @@ def export_write(
     return the number of rows."""
     writer, _suffix = WRITERS[format]
     columns = export_columns(survey_questions(survey))
-    clean = partial(scrub, card_pattern=card_pattern or None)
+    clean = scrubber(card_pattern or None)
     labels = survey_channel_labels(survey)
     if format in LINE_WRITERS and connection.vendor == "postgresql":
         # The cells coded by the database (research/export_coding.py): the same file.
