@@ -3,6 +3,7 @@
 import base64
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -23,3 +24,13 @@ def svg_summary(svg: str) -> str:
     from django.utils.html import strip_tags
 
     return strip_tags(svg[start : end + 7]).strip()
+
+
+@register.filter
+def css_string(text: object) -> str:
+    """``text`` as a quoted CSS string (a PDF's running head): every character that could
+    end the string, the declaration or the style element is a CSS hex escape."""
+    escaped = "".join(
+        f"\\{ord(c):x} " if c in "\\\"'<>&\n\r\f" or ord(c) < 0x20 else c for c in str(text)
+    )
+    return mark_safe(f'"{escaped}"')  # every special character is escaped above

@@ -143,3 +143,23 @@ def test_cover_carries_the_librarys_name_and_logo(findings, library_a, settings,
     reader = PdfReader(io.BytesIO(content))
     assert reader.pages[0].images  # the logo, on the cover
     assert "Sølvberget – Stavanger bibliotek og kulturhus" in reader.pages[0].extract_text()
+
+
+def test_running_heads_show_names_with_quotes_and_markup_as_written():
+    """The PDFs' running heads are CSS strings: a guide title or library name with quotes,
+    a backslash or markup is shown as written, and cannot end the style sheet."""
+    import weasyprint
+    from django.template.loader import render_to_string
+
+    from research.templatetags.research_tags import css_string
+
+    title = 'Studentintervju "vår" </style><b>'
+    assert css_string(title) == '"Studentintervju \\22 vår\\22  \\3c /style\\3e \\3c b\\3e "'
+    guide = type("Guide", (), {"title": title, "intro": "", "consent_script": "", "closing": ""})
+    html = render_to_string(
+        "research/interviews/guide_pdf.html",
+        {"guide": guide, "library": "Sølvberget \\ bibliotek", "language": "nb", "sections": []},
+    )
+    assert html.count("</style>") == 1 and "<b>" not in html  # the title is never markup
+    text = PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf())).pages[0].extract_text()
+    assert "Sølvberget \\ bibliotek " + title in text
