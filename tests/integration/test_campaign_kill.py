@@ -1,5 +1,8 @@
 """A worker killed (SIGKILL) in the middle of a 2,000-invitation campaign, then a new worker:
-every eligible member receives exactly one invitation, counted at the SMTP server."""
+no member receives an invitation twice, and every one is received — except, possibly, the
+one message in flight at the kill, if the kill fell between the database's commit of "sent"
+and the final dot (the window cms/mail.py describes, a fraction of a millisecond per
+message; the test worker runs one message at a time). Counted at the SMTP server."""
 
 import time
 from collections import Counter
@@ -48,6 +51,7 @@ def test_killed_worker_mid_campaign_then_a_new_one_sends_each_invitation_once(
         assert wait_for(lambda: len(smtp_server.messages) >= 300, timeout=120)
         first.kill()  # SIGKILL: no clean-up, its claims and unacknowledged tasks stay behind
         first.wait()
+        killed_at = timezone.now()
         at_kill = len(smtp_server.messages)
         assert at_kill < MEMBERS, "the first worker finished before it could be killed"
 
@@ -61,7 +65,7 @@ def test_killed_worker_mid_campaign_then_a_new_one_sends_each_invitation_once(
             )
             campaigns_sweep.delay()  # what beat does every five minutes
             time.sleep(3)
-        assert wait_for(lambda: len(smtp_server.messages) >= MEMBERS, timeout=30)
+        wait_for(lambda: len(smtp_server.messages) >= MEMBERS, timeout=30)
         time.sleep(2)  # nothing more arrives
     finally:
         for worker in (first, second):
@@ -69,7 +73,10 @@ def test_killed_worker_mid_campaign_then_a_new_one_sends_each_invitation_once(
                 worker_stop(worker)
 
     recipients = Counter(str(m["To"]) for m in smtp_server.messages)
-    assert len(recipients) == MEMBERS
+    assert len(recipients) in (MEMBERS, MEMBERS - 1), f"{MEMBERS - len(recipients)} lost"
+    lost = Invitation.objects.filter(campaign=campaign).exclude(member__email__in=recipients)
+    assert lost.count() == MEMBERS - len(recipients)
+    assert all(i.sent_at < killed_at for i in lost)  # recorded by the killed worker
     assert [r for r, n in recipients.items() if n > 1] == []
     assert Invitation.objects.filter(campaign=campaign, state="sent").count() == MEMBERS
     assert at_kill < MEMBERS
