@@ -7,7 +7,9 @@ message as sent (a database commit) after the server has the whole message and *
 the dot. A process killed before the record leaves the message unsent and unrecorded, so it
 is sent again later; one killed after the record has sent, or is about to send, the dot.
 No crash can make a recorded message go out twice, or an unrecorded one go out at all —
-the only gap left is the few microseconds between the commit and writing five bytes.
+the only gap left is between the commit and writing five bytes (the database's reply on its
+way back, well under a millisecond): a process killed inside it loses the one message in
+flight, recorded but never accepted.
 
 `EmailBackend` is Django's SMTP backend with that hook; `cms.settings` uses it for
 `smtp://` and `smtp+tls://` EMAIL_URLs. Other backends (console, file, locmem, and
