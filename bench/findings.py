@@ -677,19 +677,15 @@ def _export(page, fmt: str, n: int) -> dict:
     from research.exports import WRITERS
     from research.filters import filters_from_json
     from research.models import ExportJob
-    from research.selectors import survey_row_count
-    from research.services import export_write, library_privacy
+    from research.services import export_progress, export_write, library_privacy
 
     job = ExportJob.objects.create(survey=page, format=fmt, status=ExportJob.Status.RUNNING)
     try:
         CLOCK.start()
         k, card_pattern = library_privacy(page)
         filters = filters_from_json(job.filters)
-        ExportJob.objects.filter(pk=job.pk).update(rows_total=survey_row_count(page))
         suffix = WRITERS[fmt][1]
-
-        def progress(done: int) -> None:
-            ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        progress = export_progress(job, page, filters)
 
         with tempfile.TemporaryDirectory(prefix="innsikt-findings-") as folder:
             path = Path(folder) / f"export.{suffix}"

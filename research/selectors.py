@@ -263,8 +263,9 @@ def library_rules(site: Any) -> tuple[int, str]:
     return max(values.k_threshold, 3), values.card_number_pattern
 
 
-def survey_row_count(page: SurveyPage) -> int:
-    return survey_responses(page).count()
+def survey_row_count(page: SurveyPage, filters: Filters | None = None) -> int:
+    """The number of responses passing ``filters`` (an export's rows)."""
+    return int(_filtered_responses(page, filters).count())
 
 
 def survey_facts(page: SurveyPage) -> dict[str, Any]:

@@ -108,3 +108,27 @@ def test_researcher_of_another_library_cannot_see_start_or_download(
         assert answer.status_code in (302, 403, 404)
     assert ExportJob.objects.count() == 1
     assert not ResearchLog.objects.filter(username="forsker-b").exists()
+
+
+def test_progress_counts_the_filtered_rows_at_the_first_report(survey):
+    """The job's total is the rows the export writes (filters applied), counted when the
+    writer first reports progress, and a job's percent follows it."""
+    from research.filters import Filters
+    from research.selectors import survey_channel_labels
+    from research.services import export_progress
+    from surveys.models import Channel
+
+    qr = Channel.objects.create(survey=survey, kind="qr", name="Plakat", code="plakat")
+    factories.responses(survey, 5, seed=4, channel=qr)
+    job = ExportJob.objects.create(survey=survey, format="csv", status=ExportJob.Status.RUNNING)
+    label = survey_channel_labels(survey)[qr.pk]
+    progress = export_progress(job, survey, Filters(channels=frozenset({label})))
+    job.refresh_from_db()
+    assert job.rows_total is None  # nothing counted before the first report
+    progress(2)
+    job.refresh_from_db()
+    assert (job.rows_done, job.rows_total, job.percent) == (2, 5, 40)
+    factories.responses(survey, 5, seed=5, channel=qr)  # counted once: the total stays
+    progress(4)
+    job.refresh_from_db()
+    assert (job.rows_done, job.rows_total) == (4, 5)
