@@ -31,6 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
 CODE, NUMBER, TEXT = "code", "number", "text"  # how a column's cells are written
 MAX_TEXT = 32767  # Excel's limit, in UTF-16 code units
 ZIP64_FROM = 1 << 31  # an entry this large needs ZIP64 headers (zipfile must be told)
@@ -75,8 +78,6 @@ def row_encoder(kinds: Sequence[str]) -> Callable[[int, Sequence[Any]], str]:
     """How the cells of row ``n`` (1-based, as Excel counts) become its ``<row>`` element;
     ``kinds[i]`` says how column i is written (CODE: a trusted number, NUMBER: a number
     read from an answer, TEXT)."""
-    from xlsxwriter.utility import xl_col_to_name
-
     plan = [(f'<c r="{xl_col_to_name(i)}', kind) for i, kind in enumerate(kinds)]
 
     def encode(n: int, cells: Sequence[Any]) -> str:
@@ -114,8 +115,6 @@ def xlsx_write(
     """A workbook at ``target``: the sheet "data" (``header``, then ``rows``, written as
     `row_encoder` writes them, with the header row frozen), then the small ``sheets``
     ((name, rows), written by XlsxWriter). Returns the number of data rows."""
-    import xlsxwriter
-
     encode = row_encoder(kinds)
     with tempfile.TemporaryDirectory(dir=target.parent) as folder:
         body = Path(folder) / "rows.xml"
@@ -141,16 +140,14 @@ def xlsx_write(
             for i, line in enumerate(lines):
                 sheet.write_row(i, 0, list(line))
         book.close()
-        last = xl_cell(n + 1, len(header))
+        last = _last_cell(n + 1, len(header))
         _assemble(skeleton, target, body, data_sheet="xl/worksheets/sheet1.xml", dimension=last)
     progress(n)
     return n
 
 
-def xl_cell(row: int, columns: int) -> str:
+def _last_cell(row: int, columns: int) -> str:
     """The bottom-right cell of a sheet of ``row`` rows and ``columns`` columns."""
-    from xlsxwriter.utility import xl_col_to_name
-
     return f"{xl_col_to_name(max(columns, 1) - 1)}{row}"
 
 

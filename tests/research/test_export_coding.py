@@ -83,18 +83,23 @@ def survey(library_a):
     return page
 
 
-def _reference(page, target, clean) -> bytes:
+def _reference(page, target, clean, writer=write_csv) -> bytes:
     """The export as research/exports.py codes it, in Python."""
     columns = export_columns(survey_questions(page))
     raw = survey_export_rows(page, None, export_paths(columns))
     cells = export_cells(columns, raw, clean, survey_channel_labels(page))
-    write_csv(target, columns, cells, lambda n: None, RULE)
+    writer(target, columns, cells, lambda n: None, RULE)
     return target.read_bytes()
 
 
 def _data(path) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read("data.csv")
+
+
+def _sheet(path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
 
 
 def test_csv_field_quotes_as_csv_writer_does():
@@ -178,10 +183,7 @@ def test_export_job_outside_a_transaction_writes_the_same_file(
     settings.INNSIKT_PRIVATE_ROOT = tmp_path / "private"
     clean = partial(scrub, card_pattern=r"N\d{9}")
     _reference(survey, tmp_path / "reference.zip", clean)
-    columns = export_columns(survey_questions(survey))
-    raw = survey_export_rows(survey, None, export_paths(columns))
-    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
-    write_xlsx(tmp_path / "reference.xlsx", columns, cells, lambda n: None, RULE)
+    _reference(survey, tmp_path / "reference.xlsx", clean, write_xlsx)
     for format, read in (("csv", _data), ("xlsx", _sheet)):
         job = ExportJob.objects.create(survey=survey, format=format)
         assert export_run(job_id=job.pk) == ExportJob.Status.DONE
@@ -194,19 +196,12 @@ def test_export_job_outside_a_transaction_writes_the_same_file(
         assert read(copy) == read(reference), format
 
 
-def _sheet(path) -> bytes:
-    with zipfile.ZipFile(path) as archive:
-        return archive.read("xl/worksheets/sheet1.xml")
-
-
 def test_database_coded_xlsx_is_the_python_coded_workbook(survey, tmp_path):
     """The XLSX export reads the database-coded CSV lines (research.exports
     write_xlsx_lines): its data sheet is the Python coding's, byte for byte."""
     clean = partial(scrub, card_pattern=r"N\d{9}")
     columns = export_columns(survey_questions(survey))
-    raw = survey_export_rows(survey, None, export_paths(columns))
-    cells = export_cells(columns, raw, clean, survey_channel_labels(survey))
-    write_xlsx(tmp_path / "reference.xlsx", columns, cells, lambda n: None, RULE)
+    _reference(survey, tmp_path / "reference.xlsx", clean, write_xlsx)
     rows = export_write(
         survey=survey,
         filters=Filters(),
