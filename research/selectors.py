@@ -5,7 +5,8 @@ functions take a survey the caller may already see.
 """
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -21,6 +22,7 @@ from .filters import Filters
 
 if TYPE_CHECKING:
     import pandas as pd
+    import psycopg
 
     from .export_coding import CsvPlan
 
@@ -127,14 +129,51 @@ def survey_export_rows(
     return responses.values_list(*names).iterator(chunk_size=5000)
 
 
+@contextmanager
+def export_connection() -> "Iterator[Callable[[], psycopg.Connection[Any]] | None]":
+    """PostgreSQL: the connection an export's rows stream over (see `survey_export_lines`),
+    opened on a thread while the caller reads the survey and builds the query, so the
+    connecting (≈ 5 ms) is off the export's critical path; yields what waits for it, and
+    closes it at the end. Inside a transaction it yields None: the rows must be read on
+    the caller's connection, which sees them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        yield None
+        return
+    params = connection.get_connection_params()
+
+    def connect() -> "psycopg.Connection[Any]":
+        own = connection.get_new_connection(params)
+        # JIT compiling the long expressions costs more (≈ 2 s per 100,000 rows) than it saves.
+        own.execute("SET jit = off")
+        own.execute("SET DateStyle = ISO")  # dates as text: YYYY-MM-DD
+        return own
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-connect")
+    opening = pool.submit(connect)
+    pool.shutdown(wait=False)  # the thread ends when connected
+    try:
+        yield opening.result
+    finally:
+        if opening.exception() is None:
+            opening.result().close()
+
+
 def survey_export_lines(
-    page: SurveyPage, filters: Filters | None, plan: "CsvPlan"
+    page: SurveyPage,
+    filters: Filters | None,
+    plan: "CsvPlan",
+    own: "Callable[[], psycopg.Connection[Any]] | None" = None,
 ) -> Iterator[tuple[str | None, ...]]:
     """PostgreSQL only: for each response passing ``filters``, the fields of ``plan``
     (research.export_coding): the export's cells coded by the database. Outside a
-    transaction (a worker) the rows stream over a connection of their own, so the
-    database codes the next rows while the caller writes these (and the caller's
-    connection stays free for progress updates)."""
+    transaction (a worker) the rows stream over a connection of their own (``own``, from
+    `export_connection`; one opened here without it), so the database codes the next rows
+    while the caller writes these (and the caller's connection stays free for progress
+    updates)."""
     import re
 
     import psycopg
@@ -160,25 +199,24 @@ def survey_export_lines(
     if connection.in_atomic_block:
         # The caller's transaction may hold rows no other connection sees: read here.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")  # see below
+            cursor.execute("SET LOCAL jit = off")  # as export_connection
             cursor.execute("SET LOCAL DateStyle = ISO")
         with connection.chunked_cursor() as cursor:
             cursor.execute(query, params)
             while rows := cursor.fetchmany(EXPORT_BATCH):
                 yield from rows
         return
-    own = connection.get_new_connection(connection.get_connection_params())
-    try:
-        # JIT compiling the long expressions costs more (≈ 2 s per 100,000 rows) than it saves.
-        own.execute("SET jit = off")
-        own.execute("SET DateStyle = ISO")  # dates as text: YYYY-MM-DD
-        # Streamed in chunks (libpq's chunked-rows mode): the server codes rows without
-        # waiting for a request per batch, and while this process writes the rows it has,
-        # the next ones queue in the socket's buffer — memory stays flat.
-        text = psycopg.ClientCursor(own).mogrify(query, params)
-        yield from own.cursor().stream(text, size=EXPORT_BATCH)
-    finally:
-        own.close()
+    if own is None:
+        with export_connection() as opened:
+            assert opened is not None  # outside a transaction
+            yield from survey_export_lines(page, filters, plan, opened)
+        return
+    stream = own()
+    # Streamed in chunks (libpq's chunked-rows mode): the server codes rows without
+    # waiting for a request per batch, and while this process writes the rows it has,
+    # the next ones queue in the socket's buffer — memory stays flat.
+    text = psycopg.ClientCursor(stream).mogrify(query, params)
+    yield from stream.cursor().stream(text, size=EXPORT_BATCH)
 
 
 EXPORT_BATCH = 250

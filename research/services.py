@@ -2,6 +2,7 @@
 research log (who exported, generated or downloaded what, when)."""
 
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -25,6 +26,7 @@ from .filters import Filters, filters_from_json, filters_to_json
 from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
 from .scrub import scrubber
 from .selectors import (
+    export_connection,
     library_rules,
     survey_channel_labels,
     survey_export_lines,
@@ -88,15 +90,17 @@ def export_write(
     """Write the survey's answers that pass ``filters`` to ``target`` in ``format``;
     return the number of rows."""
     writer, _suffix = WRITERS[format]
-    columns = export_columns(survey_questions(survey))
     clean = scrubber(card_pattern or None)
-    labels = survey_channel_labels(survey)
     if format in LINE_WRITERS and connection.vendor == "postgresql":
         # The cells coded by the database (research/export_coding.py): the same file.
-        plan = export_csv_plan(columns, labels, clean)
-        if plan is not None:
-            chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan))
-            return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
+        with export_connection() as own:  # connecting while the plan is built
+            columns = export_columns(survey_questions(survey))
+            plan = export_csv_plan(columns, survey_channel_labels(survey), clean)
+            if plan is not None:
+                chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan, own))
+                return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
+    columns = export_columns(survey_questions(survey))
+    labels = survey_channel_labels(survey)
     raw = survey_export_rows(survey, filters, export_paths(columns))
     cells = export_cells(columns, raw, clean, labels)
     return writer(target, columns, cells, progress, export_rule(k))
@@ -122,14 +126,27 @@ def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters
     return job
 
 
-def export_progress(job: ExportJob, survey: SurveyPage, filters: Filters) -> Callable[[int], None]:
-    """What records an export's progress on its job row. The total (the responses passing
-    the filters) is counted at the first report — writers report every 5,000 rows and at
-    the end — so on PostgreSQL the count runs while the database codes the next rows on
-    the export's own connection, not before the first row."""
+PROGRESS_SECONDS = 1.0  # an export's progress is written at most this often
+
+
+def export_progress(
+    job: ExportJob, survey: SurveyPage, filters: Filters, every: float | None = None
+) -> Callable[[int], None]:
+    """What records an export's progress on its job row, at most once per ``every``
+    seconds (default PROGRESS_SECONDS: the admin's progress bar needs no more; an export
+    done sooner writes none — export_run records the end). The total (the responses
+    passing the filters) is counted at the first write, so on PostgreSQL the count runs
+    while the database codes the next rows on the export's own connection, not before
+    the first row."""
+    interval = PROGRESS_SECONDS if every is None else every
     total: list[int] = []
+    due = [time.monotonic() + interval]
 
     def progress(done: int) -> None:
+        now = time.monotonic()
+        if now < due[0]:
+            return
+        due[0] = now + interval
         if not total:
             total.append(survey_row_count(survey, filters))
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total[0])

@@ -172,14 +172,16 @@ def test_channel_name_with_the_marker_is_coded_in_python(survey, tmp_path):
 
 
 def test_export_job_outside_a_transaction_writes_the_same_file(
-    transactional_db, survey, tmp_path, settings
+    transactional_db, survey, tmp_path, settings, monkeypatch
 ):
     """As a worker runs it (autocommit): on PostgreSQL the rows stream over a second
     connection while the job's progress is written on the first — the same CSV and XLSX
     data as the Python coding."""
+    from research import services
     from research.models import ExportJob
     from research.services import export_run
 
+    monkeypatch.setattr(services, "PROGRESS_SECONDS", 0)  # every report written
     settings.INNSIKT_PRIVATE_ROOT = tmp_path / "private"
     clean = partial(scrub, card_pattern=r"N\d{9}")
     _reference(survey, tmp_path / "reference.zip", clean)
@@ -224,3 +226,43 @@ def test_database_coded_xlsx_is_the_python_coded_workbook(survey, tmp_path):
         chunks = csv_chunks(plan, survey_export_lines(survey, None, plan), size=7)
         write_xlsx_lines(tmp_path / "sql.xlsx", columns, chunks, lambda n: None, RULE)
         assert _sheet(tmp_path / "sql.xlsx") == _sheet(tmp_path / "reference.xlsx")
+
+
+def test_ranks_are_the_same_for_orders_kept_and_orders_worked_out_again():
+    """A ranking question's cells for each order of its options — more orders than the
+    coder keeps (8! > RANKS_KEPT), each coded twice — are the commas before each option."""
+    import itertools
+    import json
+
+    from research.export_coding import RANKS_KEPT, _ranks
+
+    options = [f"o{i}" for i in range(8)]
+    cells = _ranks([f'"{o}"' for o in options])
+    orders = list(itertools.permutations(options))
+    assert len(orders) > RANKS_KEPT
+    for _ in range(2):
+        for order in orders:
+            expected = ",".join(str(order.index(o) + 1) for o in options)
+            assert cells(json.dumps(list(order))) == expected
+    assert cells(json.dumps(["o3"])) == ",,,1,,,,"
+    assert cells(None) == cells("") == ",,,,,,,"
+
+
+def test_export_connection_is_opened_aside_and_closed_after(transactional_db, survey):
+    """Outside a transaction the export's own connection is opened on a thread and closed
+    at the end of the block; inside one there is none (the rows are read where the
+    caller's transaction sees them)."""
+    from django.db import transaction
+
+    from research.selectors import export_connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-coded export is PostgreSQL's")
+    with export_connection() as own:
+        assert own is not None
+        stream = own()
+        assert stream.execute("SHOW jit").fetchone() == ("off",)
+        assert stream.execute("SELECT current_date::text ~ '^\\d{4}-\\d\\d-\\d\\d$'").fetchone()
+    assert stream.closed
+    with transaction.atomic(), export_connection() as own:
+        assert own is None

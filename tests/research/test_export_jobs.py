@@ -110,9 +110,9 @@ def test_researcher_of_another_library_cannot_see_start_or_download(
     assert not ResearchLog.objects.filter(username="forsker-b").exists()
 
 
-def test_progress_counts_the_filtered_rows_at_the_first_report(survey):
-    """The job's total is the rows the export writes (filters applied), counted when the
-    writer first reports progress, and a job's percent follows it."""
+def test_progress_counts_the_filtered_rows_at_the_first_write(survey):
+    """The job's total is the rows the export writes (filters applied), counted when
+    progress is first written, and a job's percent follows it."""
     from research.filters import Filters
     from research.selectors import survey_channel_labels
     from research.services import export_progress
@@ -122,7 +122,7 @@ def test_progress_counts_the_filtered_rows_at_the_first_report(survey):
     factories.responses(survey, 5, seed=4, channel=qr)
     job = ExportJob.objects.create(survey=survey, format="csv", status=ExportJob.Status.RUNNING)
     label = survey_channel_labels(survey)[qr.pk]
-    progress = export_progress(job, survey, Filters(channels=frozenset({label})))
+    progress = export_progress(job, survey, Filters(channels=frozenset({label})), every=0)
     job.refresh_from_db()
     assert job.rows_total is None  # nothing counted before the first report
     progress(2)
@@ -132,3 +132,19 @@ def test_progress_counts_the_filtered_rows_at_the_first_report(survey):
     progress(4)
     job.refresh_from_db()
     assert (job.rows_done, job.rows_total) == (4, 5)
+
+
+def test_progress_is_written_at_most_once_per_interval(survey, django_assert_num_queries):
+    """Reports inside the interval touch no database: an export done within the first
+    second neither counts its rows nor writes progress (export_run records its end)."""
+    from research.filters import Filters
+    from research.services import PROGRESS_SECONDS, export_progress
+
+    assert PROGRESS_SECONDS <= 2  # the admin's bar still moves during a long export
+    job = ExportJob.objects.create(survey=survey, format="csv", status=ExportJob.Status.RUNNING)
+    progress = export_progress(job, survey, Filters(), every=3600)
+    with django_assert_num_queries(0):
+        for done in range(5000, 50001, 5000):
+            progress(done)
+    job.refresh_from_db()
+    assert (job.rows_done, job.rows_total) == (0, None)
