@@ -879,20 +879,37 @@ def repeats(n: int, args) -> int:
     return args.repeat or (3 if n <= 10_000 else 1)
 
 
-def measure(step: str, n: int, args) -> dict:
-    """Median run by wall time of the children (peak RSS: the largest)."""
-    runs = []
+def measure(steps: list[str], n: int, args) -> dict[str, dict]:
+    """Each step's median run by wall time (peak RSS: the largest). The steps take turns,
+    one child each per round, so a step and its peer see the same load on a shared
+    machine (run in blocks, a speed-up would drift with the neighbours' work)."""
+    runs: dict[str, list[dict]] = {step: [] for step in steps}
+    failed: dict[str, dict] = {}
     for _ in range(repeats(n, args)):
-        result = run_child(step, n, args)
-        if "error" in result or "unavailable" in result:
-            return result
-        runs.append(result)
-    runs.sort(key=lambda r: r["wall"])
-    best = dict(runs[(len(runs) - 1) // 2])
-    best["rss_mb"] = max(r["rss_mb"] for r in runs)
-    if len(runs) > 1:
-        best["walls"] = [r["wall"] for r in runs]
-    return best
+        for step in steps:
+            if step in failed:
+                continue
+            print(f"bench: {n:,}: {step}", flush=True)
+            result = run_child(step, n, args)
+            if "error" in result or "unavailable" in result:
+                failed[step] = result
+                print(f"bench:   {result}", flush=True)
+                continue
+            runs[step].append(result)
+            print(
+                f"bench:   {result['wall']:.2f} s, {result['rss_mb']:.0f} MB peak RSS", flush=True
+            )
+    measured: dict[str, dict] = dict(failed)
+    for step, done in runs.items():
+        if step in failed:
+            continue
+        done.sort(key=lambda r: r["wall"])
+        best = dict(done[(len(done) - 1) // 2])
+        best["rss_mb"] = max(r["rss_mb"] for r in done)
+        if len(done) > 1:
+            best["walls"] = [r["wall"] for r in done]
+        measured[step] = best
+    return measured
 
 
 def verdict(ok: bool) -> str:
@@ -937,9 +954,9 @@ def report(results: dict[int, dict[str, dict]], sizes: list[int], args, machine)
     for line in machine:
         print(f"- {line}")
     print(
-        "- one fresh child process per step and size; wall = the step only (Django setup "
-        "excluded); peak RSS = the child's VmHWM (setup and imports included); median of "
-        + ", ".join(f"{repeats(n, args)} run(s) at {n:,}" for n in sizes)
+        "- one fresh child process per step and size, the steps taking turns; wall = the "
+        "step only (Django setup excluded); peak RSS = the child's VmHWM (setup and imports "
+        "included); median of " + ", ".join(f"{repeats(n, args)} run(s) at {n:,}" for n in sizes)
     )
     for n in sizes:
         print()
@@ -1117,19 +1134,16 @@ def main() -> int:
     results: dict[int, dict[str, dict]] = {n: {} for n in sizes}
     profiles: list[tuple[str, int, str]] = []
     for n in sizes:
+        steps = []
         for step in args.steps:
             if n >= BIG and step in SKIPPED_WHEN_BIG and not args.all_formats:
                 why = "the pdf step computes it" if step == "findings" else "minutes at this size"
                 results[n][step] = {"skipped": f"{why}; --all-formats runs it"}
-                continue
-            print(f"bench: {n:,}: {step}", flush=True)
-            r = measure(step, n, args)
-            results[n][step] = r
-            if "wall" in r:
-                print(f"bench:   {r['wall']:.2f} s, {r['rss_mb']:.0f} MB peak RSS", flush=True)
             else:
-                print(f"bench:   {r}", flush=True)
-            if step in profiled and "wall" in r:
+                steps.append(step)
+        results[n].update(measure(steps, n, args))
+        for step in steps:
+            if step in profiled and "wall" in results[n][step]:
                 p = run_child(step, n, args, profile=True)
                 profiles.append((step, n, p.get("profile") or p.get("error", "")))
 
