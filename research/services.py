@@ -99,7 +99,8 @@ def export_write(
             if plan is not None:
                 chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan, own))
                 return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
-    columns = export_columns(survey_questions(survey))
+    else:
+        columns = export_columns(survey_questions(survey))
     labels = survey_channel_labels(survey)
     raw = survey_export_rows(survey, filters, export_paths(columns))
     cells = export_cells(columns, raw, clean, labels)
