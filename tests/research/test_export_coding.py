@@ -92,6 +92,19 @@ def _reference(page, target, clean, writer=write_csv) -> bytes:
     return target.read_bytes()
 
 
+def _service(page, target, format="csv", card_pattern=r"N\d{9}", progress=None) -> int:
+    """The export as the service writes it (on PostgreSQL, coded by the database)."""
+    return export_write(
+        survey=page,
+        filters=Filters(),
+        format=format,
+        target=target,
+        progress=progress or (lambda n: None),
+        k=5,
+        card_pattern=card_pattern,
+    )
+
+
 def _data(path) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read("data.csv")
@@ -115,15 +128,7 @@ def test_database_coded_csv_is_the_python_coded_file(survey, tmp_path):
     reference = _reference(survey, tmp_path / "reference.zip", clean)
     columns = export_columns(survey_questions(survey))
     done: list[int] = []
-    rows = export_write(
-        survey=survey,
-        filters=Filters(),
-        format="csv",
-        target=tmp_path / "service.zip",
-        progress=done.append,
-        k=5,
-        card_pattern=r"N\d{9}",
-    )
+    rows = _service(survey, tmp_path / "service.zip", progress=done.append)
     assert rows == len(ODD_ANSWERS) + 30 and done[-1] == rows
     assert _data(tmp_path / "service.zip") == _data(tmp_path / "reference.zip")
     text = _data(tmp_path / "reference.zip").decode("utf-8-sig")
@@ -158,15 +163,7 @@ def test_channel_name_with_the_marker_is_coded_in_python(survey, tmp_path):
     clean = partial(scrub, card_pattern=None)
     columns = export_columns(survey_questions(survey))
     assert export_csv_plan(columns, survey_channel_labels(survey), clean) is None
-    export_write(
-        survey=survey,
-        filters=Filters(),
-        format="csv",
-        target=tmp_path / "service.zip",
-        progress=lambda n: None,
-        k=5,
-        card_pattern=None,
-    )
+    _service(survey, tmp_path / "service.zip", card_pattern=None)
     _reference(survey, tmp_path / "reference.zip", clean)
     assert _data(tmp_path / "service.zip") == _data(tmp_path / "reference.zip")
 
@@ -204,15 +201,7 @@ def test_database_coded_xlsx_is_the_python_coded_workbook(survey, tmp_path):
     clean = partial(scrub, card_pattern=r"N\d{9}")
     columns = export_columns(survey_questions(survey))
     _reference(survey, tmp_path / "reference.xlsx", clean, write_xlsx)
-    rows = export_write(
-        survey=survey,
-        filters=Filters(),
-        format="xlsx",
-        target=tmp_path / "service.xlsx",
-        progress=lambda n: None,
-        k=5,
-        card_pattern=r"N\d{9}",
-    )
+    rows = _service(survey, tmp_path / "service.xlsx", "xlsx")
     assert rows == len(ODD_ANSWERS) + 30
     assert _sheet(tmp_path / "service.xlsx") == _sheet(tmp_path / "reference.xlsx")
     data = pd.read_excel(tmp_path / "service.xlsx", sheet_name="data", dtype=str)
