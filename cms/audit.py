@@ -11,6 +11,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from .admin_tenancy import LibraryScopedViewSet
+
 WRITE_ACTIONS = {"add", "change", "delete"}
 
 
@@ -25,8 +27,9 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
         return self.user_has_permission(user, action)
 
 
-class AuditLogViewSet(ModelViewSet):
-    """A read-only listing of an audit log, under Settings."""
+class AuditLogViewSet(LibraryScopedViewSet, ModelViewSet):
+    """A read-only listing of an audit log, under Settings, of the viewer's libraries
+    (superusers: all)."""
 
     add_to_settings_menu = True
     icon = "history"

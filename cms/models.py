@@ -5,7 +5,9 @@ permissions on that root, and its LibrarySettings carry name, logo, contacts and
 """
 
 import re
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,7 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
+from wagtail.models.audit_log import BaseLogEntry, BaseLogEntryManager
+
+from .forms import LibraryPageForm
+from .tenancy import LibraryReferences, library_id_of, library_ids_for_user
 
 
 class HomePage(Page):
@@ -21,6 +27,7 @@ class HomePage(Page):
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
 
+    base_form_class = LibraryPageForm
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
@@ -39,6 +46,7 @@ class StandardPage(Page):
 
     body = RichTextField(verbose_name=_("body"))
 
+    base_form_class = LibraryPageForm
     content_panels = [*Page.content_panels, FieldPanel("body")]
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []
@@ -56,8 +64,11 @@ def validate_regex(value: str) -> None:
 
 
 @register_setting(icon="site")
-class LibrarySettings(BaseSiteSetting):
-    """Per-library values (DESIGN.md §3): one row per Wagtail Site."""
+class LibrarySettings(LibraryReferences, BaseSiteSetting):
+    """Per-library values (DESIGN.md §3): one row per Wagtail Site. Its pages
+    (accessibility and privacy statements) must be the library's own."""
+
+    library_lookup = "site"
 
     library_name = models.CharField(_("library name"), max_length=120, blank=True)
     logo = models.ForeignKey(
@@ -124,3 +135,55 @@ class LibrarySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("library settings")
+
+
+class LibraryLogEntryManager(BaseLogEntryManager):
+    def log_action(self, instance: Any, action: str, **kwargs: Any) -> Any:
+        kwargs.update(object_id=str(instance.pk), library_id=library_id_of(instance))
+        return super().log_action(instance, action, **kwargs)
+
+    def for_instance(self, instance: Any) -> Any:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=str(instance.pk),
+        )
+
+    def viewable_by_user(self, user: Any) -> Any:
+        """The entries of the user's libraries, of the object types they have any
+        permission on (superusers: all)."""
+        ids = library_ids_for_user(user)
+        if ids is None:
+            return self.all()
+        entries = self.filter(library__in=ids)
+        allowed = []
+        for content_type_id in entries.values_list("content_type_id", flat=True).distinct():
+            content_type = ContentType.objects.get_for_id(content_type_id)
+            if any(
+                user.has_perm(f"{content_type.app_label}.{action}_{content_type.model}")
+                for action in ("add", "change", "delete", "view")
+            ):
+                allowed.append(content_type_id)
+        return entries.filter(content_type_id__in=allowed)
+
+
+class LibraryLogEntry(BaseLogEntry):
+    """Wagtail's log of what was done to a library-owned object (created, edited,
+    deleted), kept with the object's library: Wagtail's own model log would show every
+    library's entries to anyone who may edit the model (cms.wagtail_hooks registers it)."""
+
+    library_lookup = "library"
+
+    object_id = models.CharField(max_length=255, db_index=True)
+    library = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LibraryLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("library log entry")
+        verbose_name_plural = _("library log entries")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_verbose_name} {self.object_id}"

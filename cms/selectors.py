@@ -1,15 +1,13 @@
-"""Which libraries (Wagtail Sites) a user works for, their settings, and the cached chrome
-(library name, footer links) of public pages."""
+"""The cached chrome (library name, footer links) of public pages and the content
+generation that invalidates it. Which libraries a user works for: cms.tenancy."""
 
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.urls import translate_url
 from wagtail.models import Locale, Page, Site
-from wagtail.permission_policies.pages import PagePermissionPolicy
 
 T = TypeVar("T")
 GENERATION_KEY = "innsikt:content-generation"
@@ -125,20 +123,3 @@ def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
         }
 
     return content_cached(f"chrome:{site.pk}:{language}", build)
-
-
-def library_sites_for_user(user: AbstractBaseUser | AnonymousUser) -> list[Site]:
-    """Sites whose root page the user may edit (superusers: all sites)."""
-    sites = list(Site.objects.select_related("root_page").order_by("site_name"))
-    if getattr(user, "is_superuser", False):
-        return sites
-    explorable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
-    return [s for s in sites if explorable.filter(pk=s.root_page_id).exists()]
-
-
-def library_site_for_page(page: Page) -> Site | None:
-    """The Site (library) whose tree contains page, or None for pages outside every site."""
-    for site in Site.objects.select_related("root_page"):
-        if page.path.startswith(site.root_page.path):
-            return site
-    return None

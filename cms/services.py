@@ -4,17 +4,39 @@ from django.contrib.auth.models import Group, Permission
 from wagtail.models import GroupPagePermission, Page
 
 # What a library's researchers may do: use the admin, build and publish pages under their
-# library's home page, see their panel's members, and manage segments and campaigns.
+# library's home page, see their panel's members, and manage their library's segments,
+# campaigns, consent texts, interview times, codebook and themes. Which objects: their own
+# library's only (cms.tenancy) — a permission here is never a permission over another
+# library. Consent texts are never deleted (members' consent records point at them), and
+# campaigns are not either (their invitations are the contact history).
 RESEARCHER_MODEL_PERMISSIONS = {
     "wagtailadmin": ["access_admin"],
     "panel": [
         "view_panelmember",
         "add_segment",
         "change_segment",
+        "delete_segment",
         "view_segment",
         "add_campaign",
         "change_campaign",
         "view_campaign",
+        "add_consenttext",
+        "change_consenttext",
+        "view_consenttext",
+    ],
+    "research": [
+        "add_interviewslot",
+        "change_interviewslot",
+        "delete_interviewslot",
+        "view_interviewslot",
+        "add_interviewcode",
+        "change_interviewcode",
+        "delete_interviewcode",
+        "view_interviewcode",
+        "add_interviewtheme",
+        "change_interviewtheme",
+        "delete_interviewtheme",
+        "view_interviewtheme",
     ],
 }
 RESEARCHER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]

@@ -4,11 +4,15 @@ from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from cms.tenancy import admin_gate
 from surveys import views as surveys_views
 
 urlpatterns = [
-    path("admin/", include(wagtailadmin_urls)),
+    # Every admin URL — Wagtail's and those the apps register — passes the tenancy gate:
+    # a request naming another library's page or object is a 404 before its view runs.
+    path("admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, admin_gate))),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     # Delivery events (hard bounces) from the mail provider, when one is configured.

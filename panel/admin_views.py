@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import LibrarySettings
-from cms.selectors import library_sites_for_user
+from cms.tenancy import library_sites_for_user
 from surveys.posters import poster_pdf, poster_svg
 
 from .models import LoanImport, SignupChannel

@@ -19,6 +19,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
+from cms.forms import LibraryOwnedForm, LibraryPageForm
+from cms.tenancy import LibraryReferences
 from surveys.blocks import QUESTION_BLOCKS
 from surveys.models import ChannelBase
 
@@ -31,10 +33,13 @@ class Purpose(models.TextChoices):
     INTERVIEWS = "interviews", _("Interviews")
 
 
-class ConsentText(models.Model):
+class ConsentText(LibraryReferences, models.Model):
     """What a member agrees to for one purpose, in one version. A text that anyone has
     consented to is never edited: a change is a new version (``material`` when members must
     consent again)."""
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
@@ -77,6 +82,7 @@ class ConsentText(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        super().clean()
         if self.pk and ConsentRecord.objects.filter(text_id=self.pk).exists():
             raise ValidationError(
                 _("Members have agreed to this version. Add a new version instead.")
@@ -91,6 +97,9 @@ class PanelMember(models.Model):
         PENDING = "pending", _("Waiting for e-mail confirmation")
         ACTIVE = "active", _("Member")
         LEFT = "left", _("Left the panel")
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
@@ -138,9 +147,11 @@ class PanelMember(models.Model):
         super().save(*args, **kwargs)
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(LibraryReferences, models.Model):
     """Append-only: a consent given or withdrawn. Never updated or deleted while the member
     exists (erasing the member removes them with the member)."""
+
+    library_lookup = "member__library"
 
     member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -156,6 +167,8 @@ class ConsentRecord(models.Model):
 class PanelSignupPage(Page):
     """Where people join the panel: minimum personal data, a screener built with the same
     question blocks as surveys, and a consent per purpose."""
+
+    base_form_class = LibraryPageForm
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
     screener = StreamField(
@@ -205,8 +218,14 @@ class PanelSignupPage(Page):
 
         return signup(request, self)
 
+    def serve_preview(self, request, mode_name):
+        from .views import signup  # views import the models
+
+        return signup(request, self, preview=True)
+
 
 class SignupChannel(ChannelBase):
+    library_page_lookup = "page"
     page = ParentalKey(PanelSignupPage, on_delete=models.CASCADE, related_name="channels")
 
     class Meta(ChannelBase.Meta):
@@ -216,6 +235,8 @@ class SignupChannel(ChannelBase):
 class AccessLog(models.Model):
     """Every time staff see or export a member's personal data. Kept after the member is
     erased (it then names only the former member's random id)."""
+
+    library_lookup = "library"
 
     class Action(models.TextChoices):
         VIEW = "view", _("viewed")
@@ -237,6 +258,9 @@ class AccessLog(models.Model):
 class Segment(models.Model):
     """A named group of members, by rules over member fields and screener answers (e.g.
     "student AND loans 1–3 AND joined via an event QR code")."""
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
@@ -272,6 +296,8 @@ class Segment(models.Model):
 class LoanImport(models.Model):
     """One upload of loan statistics: counts and line-by-line problems, never identifiers."""
 
+    library_lookup = "library"
+
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     sha256 = models.CharField(max_length=64)
     filename = models.CharField(max_length=200)
@@ -292,7 +318,7 @@ class LoanImport(models.Model):
         verbose_name_plural = _("loan statistics imports")
 
 
-class Campaign(models.Model):
+class Campaign(LibraryReferences, models.Model):
     """A survey — or an interview invitation — sent to a segment: when, in which daily
     window, with which reminders. An interview campaign invites members who consented to
     interviews to book a slot (research.interviews); its guide is an interview guide page."""
@@ -305,6 +331,9 @@ class Campaign(models.Model):
         DRAFT = "draft", _("Draft")
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
@@ -380,10 +409,17 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self) -> None:
+        super().clean()  # no survey, guide or segment of another library
         if self.kind == self.Kind.SURVEY and self.survey_id is None:
             raise ValidationError({"survey": _("Choose the survey to send.")})
         if self.kind == self.Kind.INTERVIEW and self.guide_id is None:
             raise ValidationError({"guide": _("Choose the interview guide.")})
+        # The guide is a page to the panel (it does not import research): its type is
+        # checked by name, since the chooser's restriction is only the editor's widget.
+        if self.guide_id is not None and (
+            self.guide.specific_class._meta.label != "research.InterviewGuidePage"
+        ):
+            raise ValidationError({"guide": _("Choose an interview guide page.")})
 
     @property
     def purpose(self) -> str:
@@ -398,9 +434,11 @@ class Campaign(models.Model):
         return page
 
 
-class Invitation(models.Model):
+class Invitation(LibraryReferences, models.Model):
     """One member invited by one campaign. State machine (DESIGN.md C6): queued → sending
     (claimed, with a lease) → sent | failed; a stale claim may be taken over."""
+
+    library_lookup = "campaign__library"
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")

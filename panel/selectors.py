@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
-from cms.selectors import library_sites_for_user
+from cms.tenancy import library_sites_for_user
 
 from .eligibility import ContactFacts
 from .models import (

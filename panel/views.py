@@ -81,8 +81,13 @@ def signup_channel(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(
-    request: HttpRequest, page: PanelSignupPage, channel: SignupChannel | None = None
+    request: HttpRequest,
+    page: PanelSignupPage,
+    channel: SignupChannel | None = None,
+    preview: bool = False,
 ) -> HttpResponse:
+    """The sign-up form, and a sign-up when it is posted (``preview``: the editor's
+    preview, which shows the form and never takes a sign-up)."""
     language = get_language() or "nb"
     site = page.get_site()
     texts = {p.value: consent_current(library=site, purpose=p.value) for p in Purpose}
@@ -105,8 +110,9 @@ def signup(
             sent=True,
         )
     questions = signup_questions(page, texts, language)
-    form = StepForm(request.POST or None, questions=questions, pipes={}, seed=0)
-    if request.method == "POST" and form.is_valid():
+    data = None if preview else (request.POST or None)
+    form = StepForm(data, questions=questions, pipes={}, seed=0)
+    if form.is_bound and form.is_valid():
         values = signup_values(questions, form.answers())
         if values["age_band"] == UNDER_18:
             # Nothing the person typed is stored.

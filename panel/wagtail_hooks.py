@@ -8,14 +8,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import IndexView, InspectView
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.admin_tenancy import LibraryModelViewSet, LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
-from cms.library_scope import OwnLibraryObject
-from cms.selectors import library_sites_for_user
 
 from . import admin_views
 from .models import AccessLog, Campaign, ConsentText, PanelMember, Segment
@@ -28,7 +24,7 @@ from .selectors import (
 from .services import access_log_record
 
 
-class ConsentTextViewSet(SnippetViewSet):
+class ConsentTextViewSet(LibrarySnippetViewSet):
     model = ConsentText
     icon = "lock"
     list_display = ["__str__", "library", "created_at"]
@@ -38,29 +34,14 @@ class ConsentTextViewSet(SnippetViewSet):
 register_snippet(ConsentTextViewSet)
 
 
-class SegmentEditView(OwnLibraryObject, snippet_views.EditView):
-    pass
-
-
-class SegmentDeleteView(OwnLibraryObject, snippet_views.DeleteView):
-    pass
-
-
-class SegmentViewSet(SnippetViewSet):
+class SegmentViewSet(LibrarySnippetViewSet):
     model = Segment
     icon = "filter"
-    edit_view_class = SegmentEditView
-    delete_view_class = SegmentDeleteView
     list_display = [
         "name",
         "library",
         Column("members", label=_("Active members"), accessor=segment_count),
     ]
-
-    def get_queryset(self, request):
-        return Segment.objects.filter(
-            library__in=[s.pk for s in library_sites_for_user(request.user)]
-        )
 
 
 register_snippet(SegmentViewSet)
@@ -95,7 +76,7 @@ class MemberInspectView(InspectView):
         return member
 
 
-class PanelMemberViewSet(ModelViewSet):
+class PanelMemberViewSet(LibraryModelViewSet):
     model = PanelMember
     icon = "group"
     menu_label = _("Panel members")
@@ -149,24 +130,14 @@ def register_panel_admin_urls():
     ]
 
 
-class CampaignEditView(OwnLibraryObject, snippet_views.EditView):
-    pass
-
-
-class CampaignDeleteView(OwnLibraryObject, snippet_views.DeleteView):
-    pass
-
-
 def _progress(campaign):
     progress = campaign_progress(campaign)
     return f"{progress['sent']}/{progress['invited']} · {progress['completed']}"
 
 
-class CampaignViewSet(SnippetViewSet):
+class CampaignViewSet(LibrarySnippetViewSet):
     model = Campaign
     icon = "mail"
-    edit_view_class = CampaignEditView
-    delete_view_class = CampaignDeleteView
     list_display = [
         "name",
         "kind",
@@ -181,11 +152,6 @@ class CampaignViewSet(SnippetViewSet):
             ),
         ),
     ]
-
-    def get_queryset(self, request):
-        return Campaign.objects.filter(
-            library__in=[s.pk for s in library_sites_for_user(request.user)]
-        )
 
 
 register_snippet(CampaignViewSet)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cms.selectors import library_site_for_page
+from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyVersion
 from surveys.selectors import survey_get_for_user
 
@@ -16,7 +16,13 @@ from .filters import Filters
 from .forms import CrosstabForm, ExportForm, FiltersForm
 from .models import ExportJob, ReportJob, ResearchLog
 from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
-from .services import export_start, report_generate, research_log_record
+from .services import (
+    FiltersTooNarrow,
+    export_start,
+    filters_check,
+    report_generate,
+    research_log_record,
+)
 
 
 def _filter_choices(page) -> dict:
@@ -41,6 +47,16 @@ def explore(request, page_id: int):
     filters = form.filters() if data is not None else Filters()
     language = "en" if (get_language() or "nb").startswith("en") else "nb"
     privacy = library_privacy_for_site(library_site_for_page(page), language)
+    try:
+        filters_check(survey=page, filters=filters)
+    except FiltersTooNarrow as too_narrow:
+        # Nothing of so few answers is shown; the filters stay as chosen, with the reason.
+        form.add_error(None, too_narrow)
+        return render(
+            request,
+            "research/admin/explore.html",
+            {"page": page, "form": form, "n": None, "rule": privacy.rule()},
+        )
     questions, frame = survey_frame(page, filters)
     findings = explore_findings(page, questions, frame, privacy)
     categorical = [
@@ -75,14 +91,18 @@ def exports(request, page_id: int):
     page = survey_get_for_user(request.user, page_id)
     form = ExportForm(request.POST or None, **_filter_choices(page))
     if request.method == "POST" and form.is_valid():
-        export_start(
-            survey=page,
-            user=request.user,
-            format=form.cleaned_data["format"],
-            filters=form.filters(),
-        )
-        messages.success(request, _("The export has started; this page shows its progress."))
-        return redirect("research_exports", page_id=page.pk)
+        try:
+            export_start(
+                survey=page,
+                user=request.user,
+                format=form.cleaned_data["format"],
+                filters=form.filters(),
+            )
+        except FiltersTooNarrow as too_narrow:
+            form.add_error(None, too_narrow)  # the choices stay as they were given
+        else:
+            messages.success(request, _("The export has started; this page shows its progress."))
+            return redirect("research_exports", page_id=page.pk)
     jobs = list(ExportJob.objects.filter(survey=page)[:20])
     running = any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for j in jobs)
     return render(
@@ -109,6 +129,7 @@ def _download(request, job, action: str, detail: str, survey_id: int | None = No
     research_log_record(
         user=request.user,
         action=action,
+        library_id=library_id_of(job),
         survey_id=survey_id,
         object_id=str(job.pk),
         detail=detail,

@@ -31,9 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from surveys.exports import FORMULA_START
-
-from .exports import SCRUBBED_KINDS, Column, column_decoder
+from .exports import FORMULA_START, SCRUBBED_KINDS, Column, column_decoder
 
 # int(v) written back is v itself (below Python's 4,300 digits for int(); no bounded
 # repetition: PostgreSQL's regex engine is slow with it).

@@ -28,8 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surveys.exports import FORMULA_START
 from surveys.presentation import option_label
+
+# A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value: Any) -> Any:
+    """Defuse spreadsheet formulas in a text cell (CSV injection): prefix a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 META_COLUMNS = [
     ("channel", "Kanal / channel"),

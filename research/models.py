@@ -31,6 +31,9 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, Site
 
+from cms.forms import LibraryOwnedForm, LibraryPageForm
+from cms.tenancy import LibraryReferences
+
 from .blocks import REPORT_BLOCKS
 from .interviews.blocks import GUIDE_BLOCKS, GuideSection, guide_sections
 
@@ -82,6 +85,8 @@ class ExportJob(_Job):
         XLSX = "xlsx", _("Excel workbook (XLSX) with codebook")
         SAV = "sav", _("SPSS (.sav) with labels and codebook")
 
+    library_page_lookup = "survey"
+
     survey = models.ForeignKey("surveys.SurveyPage", on_delete=models.CASCADE, related_name="+")
     format = models.CharField(max_length=8, choices=Format.choices)
     filters = models.JSONField(default=dict, blank=True)
@@ -107,6 +112,8 @@ class ExportJob(_Job):
 class ResearchLog(models.Model):
     """Who generated or downloaded which export or report, when (kept when the job goes)."""
 
+    library_lookup = "library"
+
     class Action(models.TextChoices):
         EXPORT = "export", _("started an export")
         DOWNLOAD_EXPORT = "download-export", _("downloaded an export")
@@ -120,6 +127,10 @@ class ResearchLog(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     username = models.CharField(max_length=150)  # kept if the account is deleted
+    # The library whose data it was: a library's data-protection officer reads its own log.
+    library = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     survey_id = models.IntegerField(null=True, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -134,6 +145,8 @@ class ResearchLog(models.Model):
 class _InternalPage(Page):
     """Shown only to people who may edit it (researchers of the library); others get 404,
     and search engines are told to stay away."""
+
+    base_form_class = LibraryPageForm
 
     class Meta:
         abstract = True
@@ -172,7 +185,9 @@ class ResearchProjectPage(_InternalPage):
         return context
 
 
-class ProjectSurvey(Orderable):
+class ProjectSurvey(LibraryReferences, Orderable):
+    library_page_lookup = "project"
+
     project = ParentalKey(
         ResearchProjectPage, on_delete=models.CASCADE, related_name="project_surveys"
     )
@@ -226,6 +241,8 @@ class ReportJob(_Job):
     """One generated PDF version of a report: every version is kept, with who made it from
     which revision, when."""
 
+    library_page_lookup = "report"
+
     report = models.ForeignKey(FindingsReportPage, on_delete=models.CASCADE, related_name="jobs")
     revision_id = models.IntegerField(null=True, blank=True)
     title = models.CharField(max_length=255)
@@ -274,10 +291,26 @@ class InterviewGuidePage(_InternalPage):
 
     def clean(self) -> None:
         super().clean()
-        from surveys.keys import assign_keys
+        from surveys.keys import assign_keys, saved_keys
 
+        # Notes are stored under question keys: a question keeps the key the stored guide
+        # gives it, whatever the form sends, so its notes stay with it.
+        saved: dict[str, str] = {}
+        if self.pk:
+            stored = (
+                InterviewGuidePage.objects.filter(pk=self.pk)
+                .values_list("sections", flat=True)
+                .first()
+            )
+            if stored:
+                raw_stored = stored.raw_data if hasattr(stored, "raw_data") else stored
+                saved = saved_keys(list(raw_stored))
+        # Convert every block from its stored form first: get_prep_value passes unconverted
+        # blocks through as they are, and a guide made in code would keep its questions
+        # without ids, so no later save could tell which key was theirs.
+        list(self.sections)
         raw = self.sections.get_prep_value()
-        keyed = assign_keys(raw)
+        keyed = assign_keys(raw, saved)
         if keyed != raw:
             self.sections = keyed  # type: ignore[assignment]
 
@@ -289,9 +322,11 @@ class InterviewGuidePage(_InternalPage):
         return sum(section.minutes for section in self.guide_sections())
 
 
-class InterviewSlot(models.Model):
+class InterviewSlot(LibraryReferences, models.Model):
     """A time researchers offer for an interview campaign; ``capacity`` people may book
     it (1 for an interview, more for a group session)."""
+
+    library_lookup = "campaign__library"
 
     campaign = models.ForeignKey(
         "panel.Campaign",
@@ -335,9 +370,11 @@ class InterviewSlot(models.Model):
         return self.starts_at + datetime.timedelta(minutes=self.minutes)
 
 
-class InterviewParticipant(models.Model):
+class InterviewParticipant(LibraryReferences, models.Model):
     """A member who booked in an interview campaign, known to researchers only by a code
     (P-017). Deleted with the member (erasure)."""
+
+    library_lookup = "campaign__library"
 
     campaign = models.ForeignKey(
         "panel.Campaign", on_delete=models.CASCADE, related_name="interview_participants"
@@ -368,10 +405,12 @@ class InterviewParticipant(models.Model):
         return f"P-{self.number:03d}"
 
 
-class InterviewBooking(models.Model):
+class InterviewBooking(LibraryReferences, models.Model):
     """A participant's place in a slot. Each place of a slot is a seat (1…capacity); the
     partial unique constraint on (slot, seat) among open bookings is what makes a place
     impossible to book twice, even at the same moment (research.interviews.services)."""
+
+    library_lookup = "participant__campaign__library"
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
@@ -409,9 +448,20 @@ class InterviewBooking(models.Model):
         ]
         verbose_name = _("interview booking")
 
+    def clean(self) -> None:
+        super().clean()  # of one library
+        if (
+            self.slot_id
+            and self.participant_id
+            and (self.slot.campaign_id != self.participant.campaign_id)
+        ):
+            raise ValidationError({"slot": _("This time belongs to another interview round.")})
+
 
 class InterviewNote(models.Model):
     """What the interviewer wrote under one guide question in one participant's session."""
+
+    library_lookup = "participant__campaign__library"
 
     participant = models.ForeignKey(
         InterviewParticipant, on_delete=models.CASCADE, related_name="notes"
@@ -432,8 +482,11 @@ class InterviewNote(models.Model):
         verbose_name = _("interview note")
 
 
-class InterviewCode(models.Model):
+class InterviewCode(LibraryReferences, models.Model):
     """A code of the library's codebook; codes nest (a parent groups its children)."""
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
@@ -475,20 +528,22 @@ class InterviewCode(models.Model):
         return " › ".join(reversed(names))
 
     def clean(self) -> None:
+        super().clean()  # the parent is of the same library
         node, seen = self.parent, set()
         while node is not None:
             if node.pk == self.pk and self.pk is not None:
                 raise ValidationError({"parent": _("A code cannot be inside itself.")})
-            if node.library_id != self.library_id:
-                raise ValidationError({"parent": _("The parent code belongs to another library.")})
             if node.pk in seen:
                 break
             seen.add(node.pk)
             node = node.parent
 
 
-class InterviewTheme(ClusterableModel):
-    """A theme: codes grouped under one finding."""
+class InterviewTheme(LibraryReferences, ClusterableModel):
+    """A theme: codes grouped under one finding (of its own library's codebook)."""
+
+    library_lookup = "library"
+    base_form_class = LibraryOwnedForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
@@ -513,9 +568,11 @@ class InterviewTheme(ClusterableModel):
         return self.name
 
 
-class Excerpt(models.Model):
+class Excerpt(LibraryReferences, models.Model):
     """A passage of a note, tagged with codes; a quotable excerpt may appear, scrubbed and
     attributed only by segment, in findings reports (research.interviews.quotes)."""
+
+    library_lookup = "note__participant__campaign__library"
 
     note = models.ForeignKey(InterviewNote, on_delete=models.CASCADE, related_name="excerpts")
     text = models.TextField(_("passage"))

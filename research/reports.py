@@ -24,7 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from cms.models import LibrarySettings
-from cms.selectors import library_site_for_page
+from cms.tenancy import library_site_for_page
 from surveys.models import SurveyPage
 
 from .analysis import CATEGORICAL
@@ -187,9 +187,11 @@ class ReportData:
         if spec in ("channel", "kanal"):
             columns = "channel"
         elif spec == "segment":
-            groups = {
-                s.name: segment_pseudonyms(data.page, s.pk) for s in value.get("segments") or []
-            }
+            chosen = list(value.get("segments") or [])
+            library_id = self.site.pk if self.site is not None else None  # set: data found
+            if any(s is not None and s.library_id != library_id for s in chosen):
+                return {"error": _("A chosen segment belongs to another library.")}
+            groups = {s.name: segment_pseudonyms(data.page, s.pk) for s in chosen if s}
             if not groups:
                 return {"error": _("Choose the segments to compare.")}
             columns = group_series(data.frame, groups, "segment")
@@ -401,6 +403,9 @@ def report_problems(page: Any) -> list[str]:
             result = report.quote(value)
             if "error" in result:
                 problems.append(f"{where}: {result['error']}")
+        segments = (value.get("segments") or []) if block.block_type == "crosstab" else []
+        if any(s is not None and s.library_id != report.site.pk for s in segments):
+            problems.append(f"{where}: " + _("A chosen segment belongs to another library."))
     for number, block in enumerate(page.body, start=1):
         if block.block_type == "interview_quote" and report.site is not None:
             result = report.interview_quote(block.value)

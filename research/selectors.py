@@ -61,7 +61,7 @@ def segment_pseudonyms(page: SurveyPage, segment_id: int) -> frozenset[str]:
     """The pseudonyms the current members of a segment of the survey's library answer
     under: the only join between answers and the panel (no member id reaches analysis).
     A segment of another library selects nobody."""
-    from cms.selectors import library_site_for_page
+    from cms.tenancy import library_site_for_page
     from panel.models import Segment
     from panel.selectors import segment_members
 
@@ -350,7 +350,7 @@ def report_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) ->
 
 def library_segments(page: SurveyPage) -> list[tuple[int, str]]:
     """(id, name) of the panel segments of the survey's library."""
-    from cms.selectors import library_site_for_page
+    from cms.tenancy import library_site_for_page
     from panel.models import Segment
 
     site = library_site_for_page(page)

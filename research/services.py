@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.selectors import library_site_for_page
+from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
 from .export_coding import csv_chunks, export_csv_plan
@@ -52,12 +53,20 @@ def _job_claim(model: Any, job_id: UUID | str, **fields: Any) -> bool:
 
 
 def research_log_record(
-    *, user: Any, action: str, survey_id: int | None = None, object_id: str = "", detail: str = ""
+    *,
+    user: Any,
+    action: str,
+    library_id: int | None,
+    survey_id: int | None = None,
+    object_id: str = "",
+    detail: str = "",
 ) -> ResearchLog:
+    """Write who did what to which library's research data (the library's own log)."""
     return ResearchLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "get_username", lambda: "")() or "",
         action=action,
+        library_id=library_id,
         survey_id=survey_id,
         object_id=object_id[:64],
         detail=detail[:200],
@@ -67,6 +76,28 @@ def research_log_record(
 def library_privacy(page: SurveyPage) -> tuple[int, str]:
     """(k, library-card pattern) of the library the survey belongs to."""
     return library_rules(library_site_for_page(page))
+
+
+class FiltersTooNarrow(ValidationError):
+    """Filters leave fewer answers than the library's k (research.suppression)."""
+
+
+def filters_check(*, survey: SurveyPage, filters: Filters) -> None:
+    """The one check of filters before answers leave as rows or are explored: raises
+    FiltersTooNarrow when they narrow the survey's answers below the library's k."""
+    from .suppression import rows_may_leave  # loads pandas: not at the admin's start-up
+
+    k, _card_pattern = library_privacy(survey)
+    filtered = filters != Filters()
+    if filtered and not rows_may_leave(survey_row_count(survey, filters), k, filtered=True):
+        raise FiltersTooNarrow(
+            _(
+                "These filters leave fewer than %(k)d answers, the smallest group this "
+                "library shows: the answers of so few people could point out who they are. "
+                "Choose wider filters."
+            )
+            % {"k": k}
+        )
 
 
 def export_rule(k: int) -> str:
@@ -113,12 +144,14 @@ def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters
 
     if format not in WRITERS:
         raise ValueError(f"unknown export format {format!r}")
+    filters_check(survey=survey, filters=filters)
     job = ExportJob.objects.create(
         survey=survey, format=format, filters=filters_to_json(filters), created_by=user
     )
     research_log_record(
         user=user,
         action=ResearchLog.Action.EXPORT,
+        library_id=library_id_of(survey),
         survey_id=survey.pk,
         object_id=str(job.pk),
         detail=format,
@@ -166,6 +199,7 @@ def export_run(*, job_id: UUID | str) -> str:
     try:
         k, card_pattern = library_privacy(survey)
         filters = filters_from_json(job.filters)
+        filters_check(survey=survey, filters=filters)  # members may have left since
         suffix = WRITERS[job.format][1]
         progress = export_progress(job, survey, filters)
 
@@ -213,7 +247,11 @@ def report_generate(*, report: FindingsReportPage, user: Any) -> ReportJob:
         created_by=user,
     )
     research_log_record(
-        user=user, action=ResearchLog.Action.REPORT, object_id=str(job.pk), detail=report.title
+        user=user,
+        action=ResearchLog.Action.REPORT,
+        library_id=library_id_of(report),
+        object_id=str(job.pk),
+        detail=report.title,
     )
     transaction.on_commit(partial(run_task.delay, str(job.pk)))
     return job

@@ -165,6 +165,15 @@ def check_k(k: int) -> int:
     return value
 
 
+def rows_may_leave(n: int, k: int, *, filtered: bool) -> bool:
+    """May the ``n`` responses a filter selects leave as rows (a row-level export) or be
+    explored? Not when a filter narrows them below ``k``: the rows of so few people — a
+    segment of one member, one morning at a small event — could point out who they are,
+    and no cell suppression applies to rows. The whole survey, unfiltered, may (its size
+    is no choice of the researcher's)."""
+    return not filtered or n >= check_k(k)
+
+
 def hidden_label(k: int) -> str:
     """The text shown instead of a hidden count."""
     return f"< {k}"

@@ -4,12 +4,9 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
-from cms.library_scope import OwnLibraryObject
-from cms.selectors import library_sites_for_user
 
 from . import admin_views
 from .interviews import admin_views as interview_views
@@ -79,49 +76,23 @@ def register_quote_chooser():
     return quote_chooser_viewset
 
 
-class _CodeEditView(OwnLibraryObject, snippet_views.EditView):
-    pass
-
-
-class _CodeDeleteView(OwnLibraryObject, snippet_views.DeleteView):
-    pass
-
-
-class InterviewCodeViewSet(SnippetViewSet):
+class InterviewCodeViewSet(LibrarySnippetViewSet):
     model = InterviewCode
     icon = "tag"
     menu_label = _("Codebook")
-    edit_view_class = _CodeEditView
-    delete_view_class = _CodeDeleteView
     list_display = ["path", "library", "description"]
-    list_filter = ["library"]
 
     def get_queryset(self, request):
-        return InterviewCode.objects.filter(
-            library__in=[s.pk for s in library_sites_for_user(request.user)]
-        ).select_related("parent__parent__parent")
+        # Scoped to the user's libraries by LibrarySnippetViewSet's views; the parents are
+        # read with the codes for their paths.
+        return InterviewCode.objects.select_related("parent__parent__parent")
 
 
-class _ThemeEditView(OwnLibraryObject, snippet_views.EditView):
-    pass
-
-
-class _ThemeDeleteView(OwnLibraryObject, snippet_views.DeleteView):
-    pass
-
-
-class InterviewThemeViewSet(SnippetViewSet):
+class InterviewThemeViewSet(LibrarySnippetViewSet):
     model = InterviewTheme
     icon = "folder-open-inverse"
     menu_label = _("Themes")
-    edit_view_class = _ThemeEditView
-    delete_view_class = _ThemeDeleteView
     list_display = ["name", "library", "description"]
-
-    def get_queryset(self, request):
-        return InterviewTheme.objects.filter(
-            library__in=[s.pk for s in library_sites_for_user(request.user)]
-        )
 
 
 register_snippet(InterviewCodeViewSet)

@@ -1,16 +1,16 @@
-"""Results in the Wagtail admin: summary, responses, detail, bulk delete, CSV, posters.
+"""Results in the Wagtail admin: summary, responses, detail, bulk delete, posters. Files of
+answers leave only through the research exports (research/exports.py), which scrub, defuse
+formulas and log every download.
 
 Access goes through surveys.selectors.survey_get_for_user (edit permission on the page),
 so a researcher sees only their own library's surveys.
 """
 
-from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +19,7 @@ from wagtail.models import Site
 
 from cms.models import LibrarySettings
 
-from .exports import csv_rows, merged_questions
-from .models import Channel, Response, SurveyPage, SurveyVersion
+from .models import Channel, Response, SurveyPage
 from .posters import poster_pdf, poster_svg
 from .presentation import answer_text
 from .selectors import survey_get_for_user, survey_responses, survey_summary, surveys_for_user
@@ -116,40 +115,6 @@ def responses_bulk_delete(request, page_id: int):
     return redirect("surveys_results", page_id=page.pk)
 
 
-@dataclass
-class _Row:
-    id: UUID
-    submitted_on: Any
-    channel_name: str
-    language: str
-    version_number: int
-    answers: dict[str, Any]
-
-
-def export_csv(request, page_id: int):
-    page = survey_get_for_user(request.user, page_id)
-    versions = SurveyVersion.objects.filter(page__translation_key=page.translation_key).order_by(
-        "-created_at"
-    )
-    questions = merged_questions(v.schema for v in versions)
-    responses = (
-        survey_responses(page)
-        .order_by("submitted_on", "pk")
-        .values_list(
-            "pk", "submitted_on", "channel__name", "language", "version__number", "answers"
-        )
-        .iterator(chunk_size=1000)
-    )
-    rows = (_Row(r[0], r[1], r[2] or _("Survey address"), r[3], r[4], r[5]) for r in responses)
-    labels = request.GET.get("labels") == "1"
-    stream = StreamingHttpResponse(
-        csv_rows(questions, rows, labels=labels), content_type="text/csv; charset=utf-8"
-    )
-    name = f"{page.slug}-{'tekst' if labels else 'koder'}.csv"
-    stream["Content-Disposition"] = f'attachment; filename="{name}"'
-    return stream
-
-
 def channel_poster(request, channel_id: int, fmt: str):
     channel = Channel.objects.select_related("survey").filter(pk=channel_id).first()
     if channel is None:
@@ -172,7 +137,6 @@ def channel_poster(request, channel_id: int, fmt: str):
 __all__ = [
     "Response",
     "channel_poster",
-    "export_csv",
     "index",
     "response_detail",
     "responses_bulk_delete",

@@ -1,9 +1,12 @@
 """Stable keys for steps, questions, options and matrix rows (DESIGN.md §3, C4).
 
-Pure functions over the raw StreamField JSON of SurveyPage.body. A key is made once, from the
-label's slug plus a short random suffix, and never recomputed. When an editor duplicates a
-block (which copies its key), the copy whose block id owned the key in the previous revision
-keeps it; the other gets a new key.
+Pure functions over the raw StreamField JSON of SurveyPage.body, and of an interview guide's
+sections (sections take the place of steps; their questions have no options). A key is made
+once, from the label's slug plus a short random suffix, and is never recomputed or edited:
+a block that was in the saved body (known by its StreamField/ListBlock item id) keeps the
+key it had there, whatever key the submitted form carries, because answers, exports and
+interview notes are stored by key. When an editor duplicates a block (which copies its key
+into a block with a new id), the copy gets a new key and the original keeps its own.
 """
 
 import copy
@@ -63,37 +66,53 @@ def _scopes(body: list[Any]) -> dict[str, list[Node]]:
     return scopes
 
 
-def key_owners(body: list[Any]) -> dict[str, str]:
-    """{key: block id} over a saved body: which block owned each key."""
-    owners: dict[str, str] = {}
+def saved_keys(body: list[Any]) -> dict[str, str]:
+    """{block id: key} of every keyed block of a saved body that has an id and a valid key.
+
+    Block ids (UUIDs, made afresh by the admin for a new or duplicated block, nested blocks
+    included) are unique in the whole body, while option, row and column keys are unique
+    only within their question: so the id is the side to look a key up by."""
+    saved: dict[str, str] = {}
     for nodes in _scopes(body).values():
         for value, block_id, _text in nodes:
-            if value.get("key") and block_id:
-                owners.setdefault(str(value["key"]), block_id)
-    return owners
-
-
-def assign_keys(body: list[Any], previous_owners: dict[str, str] | None = None) -> list[Any]:
-    """Return a copy of ``body`` where every step, question, option, row and column has a
-    valid key unique in its scope. Existing valid keys are kept."""
-    body = copy.deepcopy(body)
-    owners = previous_owners or {}
-    for nodes in _scopes(body).values():
-        winners: dict[str, Node] = {}
-        for node in nodes:
-            value, block_id, _text = node
             key = str(value.get("key") or "")
-            if not KEY_RE.match(key):
-                value["key"] = ""
+            if block_id and KEY_RE.match(key):
+                saved.setdefault(block_id, key)
+    return saved
+
+
+def assign_keys(body: list[Any], saved: dict[str, str] | None = None) -> list[Any]:
+    """Return a copy of ``body`` where every step, question, option, row and column has a
+    valid key unique in its scope.
+
+    ``saved`` is ``saved_keys`` of the body as it is stored (none for a new page). A block
+    whose id is in it gets that key back, so a key is never edited, not even by a tampered
+    form. Any other block keeps a valid key it carries unless the key is already taken in
+    its scope (a duplicated block, or a block without an id after an earlier one with the
+    same key); then, like a block without a key, it gets a new one. Blocks without ids (the
+    old list format) are matched by nothing: the first one with a key keeps it. Pure."""
+    body = copy.deepcopy(body)
+    saved = saved or {}
+    for nodes in _scopes(body).values():
+        taken: set[str] = set()
+        # Saved blocks claim their keys first, so a new block placed before the original
+        # (or a tampered one) cannot take a key that notes or answers are stored under.
+        for value, block_id, _text in nodes:
+            if block_id not in saved:
                 continue
-            if key not in winners:
-                winners[key] = node
-            elif block_id and owners.get(key) == block_id:
-                winners[key][0]["key"] = ""
-                winners[key] = node
+            key = saved[block_id]
+            # Taken only if the saved body itself repeated a key (data from before keys
+            # were unique per scope): the later block must then get a new one.
+            value["key"] = "" if key in taken else key
+            taken.add(key)
+        for value, block_id, _text in nodes:
+            if block_id in saved:
+                continue
+            key = str(value.get("key") or "")
+            if KEY_RE.match(key) and key not in taken:
+                taken.add(key)
             else:
                 value["key"] = ""
-        taken = set(winners)
         for value, _block_id, text in nodes:
             if not value.get("key"):
                 value["key"] = make_key(text, taken)

@@ -24,6 +24,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
+from cms.forms import LibraryPageForm
+
 from .blocks import SurveyBodyBlock
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -37,6 +39,8 @@ def new_channel_code() -> str:
 
 
 class SurveyPage(RoutablePageMixin, Page):
+    base_form_class = LibraryPageForm
+
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
     body = StreamField(SurveyBodyBlock(), verbose_name=_("questions"), blank=True)
     thank_you_text = RichTextField(blank=True, verbose_name=_("thank-you text"))
@@ -160,6 +164,8 @@ class SurveyPage(RoutablePageMixin, Page):
 class SurveyVersion(models.Model):
     """The questions as they were when a survey was published (immutable)."""
 
+    library_page_lookup = "page"
+
     page = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     schema = models.JSONField()
@@ -228,6 +234,7 @@ class ChannelBase(Orderable):
 
 
 class Channel(ChannelBase):
+    library_page_lookup = "survey"
     survey = ParentalKey(SurveyPage, on_delete=models.CASCADE, related_name="channels")
 
     class Meta(ChannelBase.Meta):
@@ -235,6 +242,8 @@ class Channel(ChannelBase):
 
 
 class Quota(Orderable):
+    library_page_lookup = "survey"
+
     class Action(models.TextChoices):
         CLOSE = "close", _("Close the survey")
         SCREEN_OUT = "screen_out", _("Thank and stop respondents who give this answer")
@@ -261,6 +270,8 @@ class Quota(Orderable):
 class Response(models.Model):
     """One finished answer. Random key; no IP, agent, cookie or precise time (see module doc)."""
 
+    library_page_lookup = "survey"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="responses")
     version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="+")
@@ -283,6 +294,8 @@ class SurveyStart(models.Model):
     never a row per respondent). ``channel_code`` is "" for the survey's own address and
     ``day`` is "" when the survey keeps no dates."""
 
+    library_page_lookup = "survey"
+
     survey = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="+")
     channel_code = models.CharField(max_length=16, blank=True, default="")
     day = models.CharField(max_length=10, blank=True, default="")
@@ -299,6 +312,8 @@ class SurveyStart(models.Model):
 class ResumeDraft(models.Model):
     """A half-finished answer saved for later. Reached only with a random token whose hash is
     stored here; it carries no identity and is deleted on resume or expiry."""
+
+    library_page_lookup = "survey"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     token_hash = models.CharField(max_length=64, unique=True)

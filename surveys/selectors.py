@@ -153,13 +153,14 @@ def survey_state(page: SurveyPage, quotas: list[Quota] | None = None) -> str:
         return "closed"
     if page.response_limit is not None and (survey_responses(page).count() >= page.response_limit):
         return "full"
-    for quota in _quotas(page) if quotas is None else quotas:
+    for quota in survey_quotas(page) if quotas is None else quotas:
         if quota.action == Quota.Action.CLOSE and _quota_count(page, quota) >= quota.limit:
             return "full"
     return "open"
 
 
-def _quotas(page: SurveyPage) -> list[Quota]:
+def survey_quotas(page: SurveyPage) -> list[Quota]:
+    """The survey's quotas (the original's: translations answer under the same ones)."""
     return list(Quota.objects.filter(survey__translation_key=page.translation_key))
 
 
@@ -172,7 +173,7 @@ def quota_blocking(
     page: SurveyPage, answers: dict[str, Any], quotas: list[Quota] | None = None
 ) -> Quota | None:
     """The first full quota that these answers fall into, if any."""
-    for quota in _quotas(page) if quotas is None else quotas:
+    for quota in survey_quotas(page) if quotas is None else quotas:
         if answers.get(quota.question_key) != quota.option_key:
             continue
         if _quota_count(page, quota) >= quota.limit:

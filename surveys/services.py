@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cms.selectors import content_generation_bump
 
-from .keys import assign_keys, key_owners
+from .keys import assign_keys, saved_keys
 from .logic import evaluate, validate_schema
 from .models import (
     Channel,
@@ -32,6 +32,7 @@ from .schema import compile_schema, questions_by_key
 from .selectors import (
     VERSION_CACHE_KEY,
     quota_blocking,
+    survey_quotas,
     survey_state,
 )
 from .signals import response_submitted
@@ -49,13 +50,15 @@ def survey_prepare_body(*, page: SurveyPage) -> tuple[list[str], list[str]]:
     """Give every block of ``page.body`` its stable key and check the survey's logic and
     quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages about
     the questions and about the rest (quotas)."""
-    previous: dict[str, str] = {}
+    # The stored row, not the submitted form, says which key each existing block has:
+    # answers are stored by key, so a key is never edited (surveys.keys).
+    saved: dict[str, str] = {}
     if page.pk:
-        saved = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
-        if saved:
-            previous = key_owners(list(saved.raw_data) if hasattr(saved, "raw_data") else saved)
+        stored = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
+        if stored:
+            saved = saved_keys(list(stored.raw_data) if hasattr(stored, "raw_data") else stored)
     raw = page.body.get_prep_value()
-    keyed = assign_keys(raw, previous)
+    keyed = assign_keys(raw, saved)
     if keyed != raw:
         page.body = keyed  # type: ignore[assignment]
     schema = compile_schema(keyed)
@@ -124,19 +127,41 @@ def response_submit(
     """Store a finished response.
 
     Keeps only answers to questions the logic shows (surveys.logic.evaluate). Raises
-    SurveyUnavailable when the survey is closed or full, or a quota screens the respondent
-    out. Sends ``response_submitted`` after commit. Not idempotent by itself: the wizard's
-    storage reset and the one-per-browser cookie stop a replay. ``count_start`` also counts
-    the respondent as started (a survey finished in one request), in the same transaction.
+    SurveyUnavailable when the survey is closed, not open yet or full, or a quota screens
+    the respondent out. Sends ``response_submitted`` after commit. Not idempotent by
+    itself: the wizard's storage reset and the one-per-browser cookie stop a replay.
+    ``count_start`` also counts the respondent as started (a survey finished in one
+    request), in the same transaction.
+
+    A response limit or a quota holds under simultaneous submissions: when the survey has
+    either, the counts and the insert happen in one transaction that first locks the
+    survey's page rows (every language, as they share quotas), so the last places are
+    given out one submission at a time. Surveys without a limit or quota take no lock.
     """
-    state = survey_state(page, quotas)
-    if state != "open":
-        raise SurveyUnavailable(state)
+    quotas = survey_quotas(page) if quotas is None else quotas
+    counted = page.response_limit is not None or bool(quotas)
     kept = evaluate(version.schema, answers).answers
-    blocking = quota_blocking(page, kept, quotas)
-    if blocking is not None:
-        raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
     with transaction.atomic():
+        if counted:
+            # Without the lock two last respondents both count N-1 and both insert. Every
+            # translation's row is locked (they share quotas), in pk order so submitters
+            # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
+            # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
+            # but lets other rows' foreign keys to the page (a start count, a draft) through.
+            # Under READ COMMITTED the counts below see what the previous holder committed.
+            # SQLite ignores select_for_update: the promise is made on PostgreSQL.
+            list(
+                SurveyPage.objects.select_for_update(of=("self",), no_key=True)
+                .filter(translation_key=page.translation_key)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        state = survey_state(page, quotas)
+        if state != "open":
+            raise SurveyUnavailable(state)
+        blocking = quota_blocking(page, kept, quotas)
+        if blocking is not None:
+            raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
         if count_start:
             survey_start_record(page=page, channel=channel)
         response = Response.objects.create(

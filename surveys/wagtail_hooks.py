@@ -21,7 +21,6 @@ def register_admin_urls():
         path(
             "<int:page_id>/delete/", admin_views.responses_bulk_delete, name="surveys_bulk_delete"
         ),
-        path("<int:page_id>/export.csv", admin_views.export_csv, name="surveys_export_csv"),
         path(
             "channels/<int:channel_id>/poster.<str:fmt>",
             admin_views.channel_poster,

@@ -8,7 +8,7 @@ downloading interview data are written to the research log."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -77,6 +77,9 @@ def round_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     form = SlotsAddForm(initial={"interviewer": request.user.pk})
     if request.method == "POST":
         action = request.POST.get("action")
+        needed = {"add-slots": "add", "delete-slot": "delete"}.get(action or "", "change")
+        if not request.user.has_perm(f"research.{needed}_interviewslot"):
+            raise PermissionDenied  # the researchers group holds them (cms.services)
         try:
             if action == "add-slots":
                 form = SlotsAddForm(request.POST)
@@ -141,6 +144,7 @@ def session(request: HttpRequest, participant_id: int) -> HttpResponse:
     research_log_record(
         user=request.user,
         action=ResearchLog.Action.INTERVIEW_SESSION,
+        library_id=campaign.library_id,
         object_id=participant.code,
         detail=campaign.name,
     )
@@ -322,6 +326,7 @@ def export(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
     research_log_record(
         user=request.user,
         action=ResearchLog.Action.INTERVIEW_EXPORT,
+        library_id=campaign.library_id,
         object_id=str(campaign.pk),
         detail=f"{fmt}: {campaign.name}",
     )

@@ -1,5 +1,9 @@
 """Blocks of an interview guide: sections with estimated minutes, questions with stable
-keys (notes are stored per key, so rewording a question keeps its notes) and probes."""
+keys (notes are stored per key, so rewording a question keeps its notes) and probes.
+
+Keys are surveys.keys' keys: made when the guide is first saved, shown read-only, and kept
+by InterviewGuidePage.clean whatever the form sends, so editing a guide never moves notes
+away from their question."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,11 +11,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from surveys.blocks import KeyBlock
+
 
 class GuideQuestionBlock(blocks.StructBlock):
-    key = blocks.CharBlock(
-        required=False,
-        max_length=80,
+    key = KeyBlock(
         label=_("key"),
         help_text=_("Made automatically when you save; notes are stored under it."),
     )
@@ -29,7 +33,8 @@ class GuideQuestionBlock(blocks.StructBlock):
 
 
 class GuideSectionBlock(blocks.StructBlock):
-    key = blocks.CharBlock(required=False, max_length=80, label=_("key"))
+    # No help text: KeyBlock's own speaks of survey conditions, which guides do not have.
+    key = KeyBlock(label=_("key"), help_text="")
     title = blocks.CharBlock(label=_("section title"))
     minutes = blocks.IntegerBlock(min_value=1, max_value=240, default=5, label=_("minutes"))
     intro = blocks.TextBlock(required=False, label=_("note to the interviewer"))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
-from cms.selectors import library_sites_for_user
+from cms.tenancy import library_sites_for_user
 
 
 class _OwnQuotes:

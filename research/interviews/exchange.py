@@ -20,8 +20,7 @@ from datetime import datetime
 
 import xlsxwriter
 
-from surveys.exports import safe
-
+from ..exports import safe
 from ..qdpx import (
     QdaCode,
     QdaProject,

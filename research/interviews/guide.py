@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cms.models import LibrarySettings
-from cms.selectors import library_site_for_page
+from cms.tenancy import library_site_for_page
 
 from ..reports import _logo_path, report_language
 

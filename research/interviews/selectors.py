@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from cms.selectors import library_sites_for_user
+from cms.tenancy import library_sites_for_user
 from panel.models import Campaign, Invitation
 
 from ..models import (
@@ -199,7 +200,8 @@ def excerpt_attribution(
 
 
 def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> ExchangeData:
-    """Everything the interview exports hold, with note texts scrubbed."""
+    """Everything the interview exports hold, with note texts scrubbed. Notes under a key no
+    longer in the guide come last, each under a pseudo-question "Removed from the guide"."""
     from django.utils import timezone
 
     from panel.services import library_display_name
@@ -212,18 +214,35 @@ def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> Exchange
         return scrub(text, card_pattern=card_pattern or None)
 
     guide = campaign.topic.specific
-    items = tuple(
+    in_guide = [
         GuideItem(key=q.key, section=section.title, text=q.text)
         for section in guide.guide_sections()
         for q in section.questions
-    )
-    known = {item.key for item in items}
+    ]
+    known = {item.key for item in in_guide}
     notes: dict[int, dict[str, str]] = {}
+    removed: set[str] = set()
     for participant_id, key, text in InterviewNote.objects.filter(
         participant__campaign=campaign
     ).values_list("participant_id", "question_key", "text"):
-        if key in known and text.strip():
+        if text.strip():
             notes.setdefault(participant_id, {})[key] = clean(text)
+            if key not in known:
+                removed.add(key)
+    # A note whose question was deleted from the guide (keys are never edited, so that is
+    # the only way) must not vanish from the exports: it goes under a pseudo-question at
+    # the end that says so.
+    items = (
+        *in_guide,
+        *(
+            GuideItem(
+                key=key,
+                section=_("Notes under questions no longer in the guide"),
+                text=_("Removed from the guide: %(key)s") % {"key": key},
+            )
+            for key in sorted(removed)
+        ),
+    )
     participants = tuple(
         ParticipantItem(
             code=p.code, age_band=p.member.age_band, created_at=p.created_at, notes=notes[p.pk]

@@ -8,7 +8,9 @@ from research.services import research_log_record
 
 
 def test_superuser_reads_the_research_log_and_cannot_change_it(admin_client, admin_user):
-    entry = research_log_record(user=admin_user, action=ResearchLog.Action.EXPORT, detail="csv")
+    entry = research_log_record(
+        user=admin_user, action=ResearchLog.Action.EXPORT, library_id=None, detail="csv"
+    )
     html = admin_client.get(reverse("research_log:index")).content.decode()
     assert "admin" in html and "csv" in html
     assert admin_client.get(reverse("research_log:inspect", args=[entry.pk])).status_code == 200

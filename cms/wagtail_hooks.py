@@ -1,0 +1,97 @@
+"""Tenancy in Wagtail's own page explorer, page chooser and bulk actions: a researcher sees
+and acts on their own libraries' pages and objects only (cms.tenancy)."""
+
+from typing import Any
+
+from django.http import Http404
+from wagtail import hooks
+from wagtail.models import Page
+
+from .tenancy import PROJECT_APPS, is_library_owned, library_ids_for_user, library_scope
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explorer_pages_scope(parent_page: Any, pages: Any, request: Any) -> Any:
+    return library_scope(pages, request.user)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def chooser_pages_scope(pages: Any, request: Any) -> Any:
+    return library_scope(pages, request.user)
+
+
+@hooks.register("before_bulk_action")
+def bulk_action_scope(request: Any, action_type: str, objects: Any, action_class: Any) -> None:
+    """A bulk action (delete, publish, move, …) over objects of several libraries — from
+    tampered ids or "select all" — does nothing: 404 before the action runs."""
+    objects = list(objects)
+    if not objects:
+        return
+    model = type(objects[0])
+    if not is_library_owned(model):
+        return
+    allowed = library_scope(model._default_manager.all(), request.user)
+    if allowed.filter(pk__in=[o.pk for o in objects]).count() != len(objects):
+        raise Http404
+
+
+def _page_filters_scope() -> None:
+    """Wagtail's page listings (explorer, search, page-type usage) filter by site, owner and
+    editor with choices from the whole installation, and no hook reaches them: their
+    choices become the user's libraries' sites, and the people who own or edited pages
+    there (django-filter calls a callable queryset with the request)."""
+    from django.contrib.auth import get_user_model
+    from wagtail.admin.views.pages.listing import PageFilterSet
+    from wagtail.models import Page, PageLogEntry, Site
+
+    def sites(request: Any) -> Any:
+        return library_scope(Site.objects.all(), request.user)
+
+    def owners(request: Any) -> Any:
+        pages = library_scope(Page.objects.all(), request.user)
+        return get_user_model().objects.filter(pk__in=pages.values("owner_id"))
+
+    def editors(request: Any) -> Any:
+        pages = library_scope(Page.objects.all(), request.user)
+        edits = PageLogEntry.objects.filter(action="wagtail.edit", page__in=pages.values("pk"))
+        return get_user_model().objects.filter(pk__in=edits.values("user_id"))
+
+    scoped = {"site": sites, "owner": owners, "edited_by": editors}
+    filtersets, pending = [], [PageFilterSet]
+    while pending:  # the explorer's, the search's and the reports' subclasses
+        filterset = pending.pop()
+        filtersets.append(filterset)
+        pending.extend(filterset.__subclasses__())
+    for filterset in filtersets:
+        for name, queryset in scoped.items():
+            if name in filterset.base_filters:
+                filterset.base_filters[name].queryset = queryset
+
+
+_page_filters_scope()
+
+
+@hooks.register("construct_reports_menu")
+def reports_menu_scope(request: Any, menu_items: list[Any]) -> None:
+    """The page-types report counts every library's pages: superusers only (the admin gate
+    refuses its URL to everyone else, cms.tenancy.INSTALLATION_VIEWS)."""
+    if library_ids_for_user(request.user) is not None:
+        menu_items[:] = [item for item in menu_items if item.name != "page-types-usage"]
+
+
+@hooks.register("register_log_actions")
+def library_log_entries(actions: Any) -> None:
+    """What is done to a library-owned object (a segment edited, a code deleted) is logged
+    with its library, so the site history and an object's history show a researcher their
+    own libraries' entries only (cms.models.LibraryLogEntry)."""
+    from django.apps import apps
+
+    from .models import LibraryLogEntry
+
+    for model in apps.get_models():
+        if (
+            model._meta.app_label in PROJECT_APPS
+            and is_library_owned(model)
+            and not issubclass(model, Page)
+        ):
+            actions.register_model(model, LibraryLogEntry)
