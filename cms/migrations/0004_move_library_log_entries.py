@@ -27,6 +27,26 @@ NEW_PERMISSIONS = {
 }
 
 
+# What a log entry holds, besides its library (Wagtail's BaseLogEntry and the object id).
+COPIED = (
+    "content_type",
+    "label",
+    "action",
+    "data",
+    "timestamp",
+    "uuid",
+    "user",
+    "revision",
+    "content_changed",
+    "deleted",
+    "object_id",
+)
+
+
+def _copied(entry):
+    return {name: getattr(entry, name) for name in COPIED}
+
+
 def _library_id(apps, app_label, model_name, object_id):
     key = (app_label, model_name)
     if key not in DIRECT | VIA_CAMPAIGN:
@@ -47,22 +67,8 @@ def forwards(apps, schema_editor):
         "content_type"
     ):
         content_type = entry.content_type
-        LibraryLogEntry.objects.create(
-            content_type=content_type,
-            label=entry.label,
-            action=entry.action,
-            data=entry.data,
-            timestamp=entry.timestamp,
-            uuid=entry.uuid,
-            user=entry.user,
-            revision=entry.revision,
-            content_changed=entry.content_changed,
-            deleted=entry.deleted,
-            object_id=entry.object_id,
-            library_id=_library_id(
-                apps, content_type.app_label, content_type.model, entry.object_id
-            ),
-        )
+        library_id = _library_id(apps, content_type.app_label, content_type.model, entry.object_id)
+        LibraryLogEntry.objects.create(**_copied(entry), library_id=library_id)
         entry.delete()
     for app_config in apps.get_app_configs():
         app_config.models_module = True
@@ -91,19 +97,7 @@ def backwards(apps, schema_editor):
     ModelLogEntry = apps.get_model("wagtailcore", "ModelLogEntry")
     LibraryLogEntry = apps.get_model("cms", "LibraryLogEntry")
     for entry in LibraryLogEntry.objects.all():
-        ModelLogEntry.objects.create(
-            content_type=entry.content_type,
-            label=entry.label,
-            action=entry.action,
-            data=entry.data,
-            timestamp=entry.timestamp,
-            uuid=entry.uuid,
-            user=entry.user,
-            revision=entry.revision,
-            content_changed=entry.content_changed,
-            deleted=entry.deleted,
-            object_id=entry.object_id,
-        )
+        ModelLogEntry.objects.create(**_copied(entry))
         entry.delete()
 
 

@@ -92,18 +92,14 @@ def test_response_limit_holds(library_a):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_closing_quota_holds(library_a):
-    page = _with_quota(library_a, Quota.Action.CLOSE)
+@pytest.mark.parametrize(
+    ("action", "refused"),
+    [(Quota.Action.CLOSE, "full"), (Quota.Action.SCREEN_OUT, "screened_out")],
+)
+def test_quota_holds(library_a, action, refused):
+    page = _with_quota(library_a, action)
     outcomes = _race(["/en" + page.url] * RESPONDENTS)
-    assert outcomes == {"stored": N, "full": RESPONDENTS - N}
-    assert Response.objects.filter(answers__group="student").count() == N
-
-
-@pytest.mark.django_db(transaction=True)
-def test_screen_out_quota_holds(library_a):
-    page = _with_quota(library_a, Quota.Action.SCREEN_OUT)
-    outcomes = _race(["/en" + page.url] * RESPONDENTS)
-    assert outcomes == {"stored": N, "screened_out": RESPONDENTS - N}
+    assert outcomes == {"stored": N, refused: RESPONDENTS - N}
     assert Response.objects.filter(answers__group="student").count() == N
 
 
