@@ -218,11 +218,11 @@ def build_panel(n: int):
 def plain_loop(campaign, n: int, port: int, sink: Sink) -> dict:
     """n copies of a real invitation (rendered once) over one SMTP connection."""
     from panel.models import Invitation, PanelMember
-    from panel.services import _invitation_message
+    from panel.services import invitation_message
 
     member = PanelMember.objects.filter(library=campaign.library).select_related("library").first()
     invitation = Invitation(campaign=campaign, member=member)
-    message = _invitation_message(invitation, reminder=False).message()
+    message = invitation_message(invitation, reminder=False).message()
     data = message.as_bytes(linesep="\r\n")
     sender = message["From"]
     recipients = [f"plain{i}@bench.example" for i in range(n)]
@@ -381,9 +381,9 @@ def profile_sends(campaign, count: int, sink: Sink) -> dict:
     stats = pstats.Stats(profiler)
     total = sum(v[3] for k, v in stats.stats.items() if k[2] == "invitations_send") or seconds
     buckets = {
-        "_invitation_message (links, signing, template fill)": (
-            "services.py",
-            "_invitation_message",
+        "invitation_message (links, signing, template fill)": (
+            "messages.py",
+            "invitation_message",
         ),
         "render_to_string (templates, once per chunk and language)": (
             "loader.py",
@@ -392,7 +392,7 @@ def profile_sends(campaign, count: int, sink: Sink) -> dict:
         "send_recorded (MIME build + SMTP + the sent mark)": ("mail.py", "send_recorded"),
         "SMTP sendmail (MAIL/RCPT/DATA)": ("smtplib.py", "sendmail"),
         "message() (MIME build)": ("message.py", "message"),
-        "the sent mark (record: UPDATE, commit)": ("services.py", "record"),
+        "the sent mark (record: UPDATE, commit)": ("sending.py", "record"),
         "SQL execute (all queries)": ("utils.py", "_execute"),
         "QuerySet.update (claim, marks)": ("query.py", "update"),
     }

@@ -1,0 +1,87 @@
+"""Bounces and retention: a hard bounce stops mail to the address; long-inactive
+members are warned, then erased."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.models import Site
+
+from ..models import (
+    PanelMember,
+)
+from .messages import library_display_name, library_sender
+from .my_data import member_erase
+
+
+# ---- bounces -------------------------------------------------------------------------------
+def member_bounce_record(*, email: str, at: datetime | None = None) -> int:
+    """A hard bounce: no more mail to this address in any library (until it is changed).
+    Returns how many memberships it touched. Idempotent (the first bounce time stays)."""
+    return PanelMember.objects.filter(email=email.strip().lower(), bounced_at__isnull=True).update(
+        bounced_at=at or timezone.now()
+    )
+
+
+# ---- retention -----------------------------------------------------------------------------
+RETENTION_NOTICE_DAYS = 30
+
+
+def member_touch(*, member_id: UUID | str) -> None:
+    """The member did something: their membership's inactivity clock restarts."""
+    PanelMember.objects.filter(pk=member_id).update(
+        last_active_at=timezone.now(), retention_notice_at=None
+    )
+
+
+def _retention_months(site: Site) -> int:
+    from cms.models import LibrarySettings
+
+    return LibrarySettings.for_site(site).retention_months
+
+
+def members_retention_run(*, now: datetime | None = None) -> tuple[int, int]:
+    """Per library: warn members inactive for (retention − 30 days) by e-mail, and erase
+    those warned at least 30 days ago who stayed inactive. Returns (warned, erased).
+    Idempotent: a member is warned once per inactive spell."""
+    now = now or timezone.now()
+    warned = erased = 0
+    for site in Site.objects.all():
+        limit = now - timedelta(days=30 * _retention_months(site))
+        members = PanelMember.objects.filter(library=site).exclude(
+            status=PanelMember.Status.PENDING
+        )
+        inactive = members.filter(
+            Q(last_active_at__lt=limit + timedelta(days=RETENTION_NOTICE_DAYS))
+            | Q(
+                last_active_at__isnull=True,
+                created_at__lt=limit + timedelta(days=RETENTION_NOTICE_DAYS),
+            )
+        )
+        for member in inactive.filter(
+            retention_notice_at__lt=now - timedelta(days=RETENTION_NOTICE_DAYS)
+        ):
+            member_erase(member=member)
+            erased += 1
+        for member in inactive.filter(retention_notice_at__isnull=True):
+            if member.bounced_at is None and member.status == PanelMember.Status.ACTIVE:
+                _retention_notice_send(member)
+            PanelMember.objects.filter(pk=member.pk).update(retention_notice_at=now)
+            warned += 1
+    return warned, erased
+
+
+def _retention_notice_send(member: PanelMember) -> None:
+    with translation.override(member.language):
+        context = {
+            "library": library_display_name(member.library),
+            "url": member.library.root_url + reverse("panel_my_data_request"),
+            "days": RETENTION_NOTICE_DAYS,
+        }
+        subject = render_to_string("panel/email/retention_subject.txt", context).strip()
+        text = render_to_string("panel/email/retention.txt", context)
+    EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
