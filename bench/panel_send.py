@@ -222,7 +222,7 @@ def plain_loop(campaign, n: int, port: int, sink: Sink) -> dict:
 
     member = PanelMember.objects.filter(library=campaign.library).select_related("library").first()
     invitation = Invitation(campaign=campaign, member=member)
-    message = invitation_message(invitation, reminder=False).message()
+    message = invitation_message(invitation).message()
     data = message.as_bytes(linesep="\r\n")
     sender = message["From"]
     recipients = [f"plain{i}@bench.example" for i in range(n)]

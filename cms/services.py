@@ -13,6 +13,7 @@ RESEARCHER_MODEL_PERMISSIONS = {
     "wagtailadmin": ["access_admin"],
     "panel": [
         "view_panelmember",
+        "set_do_not_contact",
         "add_segment",
         "change_segment",
         "delete_segment",

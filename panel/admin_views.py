@@ -3,10 +3,12 @@ channels with their posters — each scoped to the libraries the user works for.
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from cms.models import LibrarySettings
 from cms.tenancy import library_sites_for_user
@@ -16,12 +18,14 @@ from .models import LoanImport, SignupChannel
 from .selectors import (
     campaign_failures,
     campaign_get_for_user,
+    campaign_launch_summary,
     campaign_progress,
+    member_get_for_user,
     segment_count,
     signup_channel_get_for_user,
     signup_channels_for_user,
 )
-from .services import campaign_launch, campaign_retry_failed, loans_import
+from .services import campaign_launch, campaign_retry_failed, loans_import, member_contact_block
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -91,8 +95,30 @@ def campaign_detail(request, campaign_id: int):
             "progress": campaign_progress(campaign),
             "failures": campaign_failures(campaign),
             "audience": segment_count(campaign.segment),
+            "not_invited": campaign_launch_summary(campaign),
+            "overrides": campaign.overrides.select_related("by"),
         },
     )
+
+
+@require_POST
+def member_contact(request, member_id):
+    """Put a member on the do-not-contact list, or take them off, with a reason."""
+    if not request.user.has_perm("panel.set_do_not_contact"):
+        raise PermissionDenied
+    member = member_get_for_user(request.user, member_id)
+    reason = request.POST.get("reason", "").strip()
+    inspect = reverse("panel_members:inspect", args=[member.pk]) + "#do-not-contact"
+    if not reason:
+        messages.error(request, _("Write the reason: it is kept with the member's record."))
+        return redirect(inspect)
+    blocked = request.POST.get("blocked") == "yes"
+    member_contact_block(member=member, blocked=blocked, reason=reason, staff=request.user)
+    if blocked:
+        messages.success(request, _("The member is on the do-not-contact list."))
+    else:
+        messages.success(request, _("The member is off the do-not-contact list."))
+    return redirect(inspect)
 
 
 def _channel_url(channel: SignupChannel) -> str:

@@ -37,18 +37,6 @@ def signup_questions(
             "show_if": None,
         },
         {
-            "type": "short_text",
-            "key": "mobile",
-            "label": _("Mobile number"),
-            "required": False,
-            "help": _("Only if you want text-message reminders."),
-            "max_length": 20,
-            "min_length": None,
-            "pattern": r"(\+47)?\s*[0-9 ]{8,11}",
-            "pattern_message": _("Write a Norwegian mobile number, like 912 34 567."),
-            "show_if": None,
-        },
-        {
             "type": "single_choice",
             "key": "language",
             "label": _("Language for our e-mails"),
@@ -110,11 +98,10 @@ def signup_questions(
 
 def signup_values(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
     """Split a valid form's answers into member fields, screener attributes and consents."""
-    fixed = {"email", "mobile", "language", "age-band", "card"}
+    fixed = {"email", "language", "age-band", "card"}
     consent_keys = {_consent_key(p.value): p.value for p in Purpose}
     return {
         "email": answers["email"],
-        "mobile": answers.get("mobile", ""),
         "language": answers["language"],
         "age_band": answers["age-band"],
         "card": answers.get("card", ""),

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+# The member attributes the loan statistics set (and withdrawing the linking consent
+# deletes): the newest year's band, and that year.
+LOAN_ATTRIBUTES = ("loan_band", "loan_year")
+
 BANDS = ["0", "1-3", "4-12", "13-plus"]
 CARD_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -1,9 +1,9 @@
 """The user panel: members, versioned consent texts and the append-only consent record.
 
 Personal data is kept to the minimum the panel needs: an e-mail address (to reach the
-member), an optional mobile number, the preferred language, an age band and the screener's
-answers. Every consent is a row that is never changed: member, purpose, text version,
-given or withdrawn, time and channel.
+member), the preferred language, an age band and the screener's answers. No mobile
+number: Innsikt sends no SMS, so none is asked for or kept. Every consent is a row that
+is never changed: member, purpose, text version, given or withdrawn, time and channel.
 """
 
 import datetime
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
@@ -24,7 +25,11 @@ from cms.tenancy import LibraryReferences
 from surveys.blocks import QUESTION_BLOCKS
 from surveys.models import ChannelBase
 
+from .admin_forms import CampaignForm
 from .blocks import SegmentRuleBlock
+
+# The shortest reason a campaign may give to override the contact limits.
+OVERRIDE_REASON_MIN = 20
 
 
 class Purpose(models.TextChoices):
@@ -104,7 +109,6 @@ class PanelMember(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(_("e-mail address"))
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=8, default="nb")
     age_band = models.CharField(_("age band"), max_length=20)
     attributes = models.JSONField(_("screener answers"), default=dict, blank=True)
@@ -132,6 +136,9 @@ class PanelMember(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["library", "email"], name="unique_member_email")
+        ]
+        permissions = [
+            ("set_do_not_contact", _("Can put members on and off the do-not-contact list"))
         ]
         verbose_name = _("panel member")
         verbose_name_plural = _("panel members")
@@ -333,7 +340,7 @@ class Campaign(LibraryReferences, models.Model):
         FINISHED = "finished", _("Finished")
 
     library_lookup = "library"
-    base_form_class = LibraryOwnedForm
+    base_form_class = CampaignForm
 
     library = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
@@ -374,8 +381,10 @@ class Campaign(LibraryReferences, models.Model):
         _("reason to override the contact limits"),
         blank=True,
         help_text=_(
-            "Only for this campaign: invite members even if they were contacted "
-            "recently. Written to the log."
+            "Only for this campaign: invite members even if they were contacted recently "
+            "(it lifts the cool-down and the limit per period, never consent, opt-out or "
+            "the do-not-contact list). Say why in a sentence: the reason is kept on record "
+            "with who launched the campaign and when, and cannot change after the launch."
         ),
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -383,6 +392,8 @@ class Campaign(LibraryReferences, models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     launched_at = models.DateTimeField(null=True, blank=True)
+    # Who the launch did not invite, and why: the contact rules' reason → how many.
+    launch_summary = models.JSONField(default=dict, blank=True)
 
     panels = [
         FieldPanel("library"),
@@ -420,6 +431,33 @@ class Campaign(LibraryReferences, models.Model):
             self.guide.specific_class._meta.label != "research.InterviewGuidePage"
         ):
             raise ValidationError({"guide": _("Choose an interview guide page.")})
+        reason = self.override_reason.strip()
+        if reason and len(reason) < OVERRIDE_REASON_MIN:
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "Say why in a sentence (at least %(n)d characters): the reason is "
+                        "kept with the campaign."
+                    )
+                    % {"n": OVERRIDE_REASON_MIN}
+                }
+            )
+        if self.pk and self.status != self.Status.DRAFT:
+            saved = Campaign.objects.filter(pk=self.pk).values_list("override_reason", flat=True)
+            if saved.first() != self.override_reason:
+                raise ValidationError(
+                    {
+                        "override_reason": _(
+                            "The campaign is launched: its reason to override the contact "
+                            "limits is on record and cannot change."
+                        )
+                    }
+                )
+
+    @property
+    def overrides_limits(self) -> bool:
+        """A written reason lifts the frequency rules for this campaign (panel.eligibility)."""
+        return bool(self.override_reason.strip())
 
     @property
     def purpose(self) -> str:
@@ -434,17 +472,42 @@ class Campaign(LibraryReferences, models.Model):
         return page
 
 
-class Invitation(LibraryReferences, models.Model):
-    """One member invited by one campaign. State machine (DESIGN.md C6): queued → sending
-    (claimed, with a lease) → sent | failed; a stale claim may be taken over."""
+class CampaignOverride(models.Model):
+    """Append-only: a campaign launched with a reason to override the contact limits —
+    the reason as it was at the launch, who launched, when."""
 
     library_lookup = "campaign__library"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="overrides")
+    reason = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("override of the contact limits")
+
+
+class SendState(models.TextChoices):
+    """A message's state (DESIGN.md C6): queued → sending (claimed, with a lease) → sent |
+    failed, or withheld when the contact rules said no right before sending."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Not sent (contact rules)")
+
+
+class Invitation(LibraryReferences, models.Model):
+    """One member invited by one campaign. State machine (DESIGN.md C6): queued → sending
+    (claimed, with a lease) → sent | failed | withheld; a stale claim may be taken over."""
+
+    library_lookup = "campaign__library"
+
+    State = SendState
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
@@ -457,9 +520,9 @@ class Invitation(LibraryReferences, models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    # The contact rules' answer when they last decided about it (panel.eligibility).
+    reason = models.CharField(max_length=30, blank=True)
     reconsent = models.BooleanField(default=False)  # ask for the new consent version first
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
-    reminded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Interview invitations: the member booked but did not come (set by research). Counts
     # in the contact rules (ContactRules.max_no_shows).
@@ -470,3 +533,54 @@ class Invitation(LibraryReferences, models.Model):
             models.UniqueConstraint(fields=["campaign", "member"], name="one_invitation_each")
         ]
         indexes = [models.Index(fields=["campaign", "state"], name="invitation_campaign_state")]
+
+
+class Reminder(LibraryReferences, models.Model):
+    """One reminder of an unanswered invitation, numbered 1…``max_reminders``. The
+    number is unique per invitation, so two dispatchers (or a redelivered task) make one
+    row, and the row is claimed like an invitation before it is sent: each reminder goes
+    out at most once."""
+
+    library_lookup = "invitation__campaign__library"
+
+    State = SendState
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="reminders")
+    number = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    reason = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Not before: outside the sending window it waits for the window's next opening.
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["invitation", "number"]
+        indexes = [models.Index(fields=["state", "due_at"], name="reminder_state_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "number"], name="one_reminder_each")
+        ]
+        verbose_name = _("reminder")
+
+
+class ContactBlock(models.Model):
+    """Append-only: a member put on (or taken off) the do-not-contact list by staff, with
+    the reason. The member's ``do_not_contact`` flag follows the latest record."""
+
+    library_lookup = "member__library"
+
+    member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.BooleanField()
+    reason = models.TextField(_("reason"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("do-not-contact record")

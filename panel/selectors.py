@@ -8,10 +8,11 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from cms.tenancy import library_sites_for_user
 
-from .eligibility import ContactFacts
+from .eligibility import ContactFacts, Kind
 from .models import (
     Campaign,
     ConsentRecord,
@@ -69,44 +70,70 @@ def segment_members(segment: Segment) -> QuerySet[PanelMember]:
 
 
 def contact_facts(
-    campaign: Campaign, members: QuerySet[PanelMember], current: ConsentText | None
+    campaign: Campaign,
+    members: QuerySet[PanelMember],
+    current: ConsentText | None,
+    *,
+    kind: Kind = "invite",
 ) -> Iterator[tuple[UUID, ContactFacts]]:
-    """What eligibility needs to know about each of ``members`` (by id, in id order) for
-    ``campaign``, in four queries whatever their number: the members, their panel consent
-    records, their invitations, and the library's materially changed consent versions."""
+    """What the contact rules need to know about each of ``members`` (by id, in id order)
+    for ``campaign``, in four queries whatever their number: the members, their consent
+    records, their invitations, and the library's materially changed consent versions.
+
+    Earlier contacts (``invited_at``) are other campaigns' invitations: when deciding whom
+    to invite, every one still going out or sent (queued ones too: two campaigns launched
+    the same day must not both invite); when sending, those actually sent, at the time
+    they were sent. Withheld and failed invitations were no contact."""
     rows = list(members.order_by("pk").values_list("pk", "status", "bounced_at", "do_not_contact"))
     ids = members.values("pk")
     latest: dict[UUID, tuple[int, int, bool]] = {}  # member → (text id, version, given)
-    for member_id, text_id, version, given in (
-        ConsentRecord.objects.filter(member__in=ids, purpose=Purpose.PANEL)
-        .order_by("at", "pk")
-        .values_list("member_id", "text_id", "text__version", "given")
-    ):
-        latest[member_id] = (text_id, version, given)
     interview = campaign.kind == Campaign.Kind.INTERVIEW
     agreed: dict[UUID, bool] = {}  # member → latest interview consent given (interviews only)
-    if interview:
-        for member_id, given in (
-            ConsentRecord.objects.filter(member__in=ids, purpose=Purpose.INTERVIEWS)
-            .order_by("at", "pk")
-            .values_list("member_id", "given")
-        ):
+    for member_id, purpose, text_id, version, given in (
+        ConsentRecord.objects.filter(
+            member__in=ids,
+            purpose__in=[Purpose.PANEL, Purpose.INTERVIEWS] if interview else [Purpose.PANEL],
+        )
+        .order_by("at", "pk")
+        .values_list("member_id", "purpose", "text_id", "text__version", "given")
+    ):
+        if purpose == Purpose.PANEL:
+            latest[member_id] = (text_id, version, given)
+        else:
             agreed[member_id] = given
     invited: dict[UUID, list[datetime]] = defaultdict(list)
     already: set[UUID] = set()
+    completed: set[UUID] = set()
     no_shows: dict[UUID, int] = defaultdict(int)
-    for member_id, campaign_id, created_at, no_show_at in Invitation.objects.filter(
-        member__in=ids
-    ).values_list("member_id", "campaign_id", "created_at", "no_show_at"):
+    contacts = [Invitation.State.SENT] if kind != "invite" else CONTACT_STATES
+    for (
+        member_id,
+        campaign_id,
+        state,
+        created_at,
+        sent_at,
+        completed_at,
+        no_show_at,
+    ) in Invitation.objects.filter(member__in=ids).values_list(
+        "member_id",
+        "campaign_id",
+        "state",
+        "created_at",
+        "sent_at",
+        "completed_at",
+        "no_show_at",
+    ):
         if campaign_id == campaign.pk:
             already.add(member_id)
-        else:
-            invited[member_id].append(created_at)
+            if completed_at is not None:
+                completed.add(member_id)
+        elif state in contacts:
+            invited[member_id].append(sent_at if kind != "invite" else created_at)
         if no_show_at is not None:
             no_shows[member_id] += 1
     newest_material = (
         ConsentText.objects.filter(
-            library_id=campaign.segment.library_id, purpose=Purpose.PANEL, material=True
+            library_id=campaign.library_id, purpose=Purpose.PANEL, material=True
         ).aggregate(v=Max("version"))["v"]
         or 0
     )
@@ -125,11 +152,16 @@ def contact_facts(
                 bounced=bounced_at is not None,
                 do_not_contact=do_not_contact,
                 already_invited=member_id in already,
-                invited_at=invited.get(member_id, []),
+                invited_at=[at for at in invited.get(member_id, []) if at is not None],
                 no_shows=no_shows.get(member_id, 0),
                 interview=interview,
+                completed=member_id in completed,
             ),
         )
+
+
+# The states of an invitation that count as a contact when deciding whom to invite.
+CONTACT_STATES = [Invitation.State.QUEUED, Invitation.State.SENDING, Invitation.State.SENT]
 
 
 def segment_count(segment: Segment) -> int:
@@ -148,7 +180,10 @@ def campaign_progress(campaign: Campaign) -> dict[str, int]:
         "failed": rows.get(Invitation.State.FAILED, 0),
         "bounced": campaign.invitations.filter(member__bounced_at__isnull=False).count(),
         "completed": campaign.invitations.filter(completed_at__isnull=False).count(),
-        "reminded": campaign.invitations.filter(reminders_sent__gt=0).count(),
+        "reminded": campaign.invitations.filter(reminders__state=Invitation.State.SENT)
+        .distinct()
+        .count(),
+        "withheld": rows.get(Invitation.State.WITHHELD, 0),
     }
 
 
@@ -169,3 +204,43 @@ def campaign_get_for_user(user: AbstractBaseUser | AnonymousUser, campaign_id: i
     if campaign is None:
         raise Http404
     return campaign
+
+
+# What the contact rules' reasons (panel.eligibility) mean, for staff.
+CONTACT_REASONS = {
+    "ok": _("allowed"),
+    "left": _("left the panel"),
+    "do-not-contact": _("on the do-not-contact list"),
+    "bounced": _("the address bounced"),
+    "no-consent": _("no consent for this purpose"),
+    "already-invited": _("already invited by this campaign"),
+    "answered": _("already answered"),
+    "no-shows": _("did not come to booked interviews"),
+    "cooldown": _("contacted recently (cool-down)"),
+    "period-cap": _("contacted too often in the period"),
+    "outside-window": _("waiting for the sending window"),
+    "over-cap": _("over the campaign's limit"),
+    "max-reminders": _("all reminders sent"),
+    "campaign-finished": _("the campaign has finished"),
+    "gone": _("no longer a member"),
+}
+
+
+def contact_reason_label(reason: str) -> str:
+    return str(CONTACT_REASONS.get(reason, reason))
+
+
+def campaign_launch_summary(campaign: Campaign) -> list[tuple[str, int]]:
+    """Who the launch did not invite, by reason (most first), and who was withheld when
+    sending, by reason: (label, count)."""
+    counts: dict[str, int] = dict(campaign.launch_summary or {})
+    withheld = (
+        campaign.invitations.filter(state=Invitation.State.WITHHELD)
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+    )
+    for reason, n in withheld.values_list("reason", "n"):
+        counts[reason] = counts.get(reason, 0) + n
+    return sorted(
+        ((contact_reason_label(reason), n) for reason, n in counts.items()), key=lambda r: -r[1]
+    )

@@ -69,20 +69,22 @@ def invitations_send(invitation_ids: list[str]) -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def reminders_dispatch() -> int:
-    """Periodic: queue the reminders that are due."""
+    """Periodic: make the reminders that are due and queue every reminder to send now
+    (each is claimed before it is sent, so queueing one twice sends it once)."""
     from django.utils import timezone
 
-    due = services.reminders_due(now=timezone.now())
-    for invitation_id in due:
-        reminder_send.delay(invitation_id)
-    return len(due)
+    ready = services.reminders_dispatch(now=timezone.now())
+    for reminder_id in ready:
+        reminder_send.delay(reminder_id)
+    return len(ready)
 
 
 @shared_task(
     acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
 )
-def reminder_send(invitation_id: str) -> bool:
-    return services.reminder_send(invitation_id=invitation_id)
+def reminder_send(reminder_id: str) -> str:
+    """Send one reminder, at most once, if the contact rules allow it now."""
+    return services.reminder_send(reminder_id=reminder_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

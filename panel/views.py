@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
+from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 from surveys.forms import StepForm
 from surveys.views import channel_frame, pseudonym_session_key
 
@@ -54,15 +56,28 @@ def _home(request: HttpRequest):
 
 
 def _form_page(request: HttpRequest, template: str, page, form: StepForm) -> HttpResponse:
-    """A public panel form, rendered with the survey question templates and error summary."""
-    return render(
+    """A public panel form, rendered with the survey question templates and error summary
+    (and the abuse control's honeypot and browser token, cms.abuse)."""
+    response = render(
         request,
         template,
         {
             "page": page,
             "questions": form.view(),
             "errors": form.error_list() if form.is_bound else [],
+            "honeypot": HONEYPOT,
         },
+    )
+    return browser_token_set(request, response)
+
+
+def _abusive(request: HttpRequest) -> bool:
+    """A post of a form that sends mail that must do nothing, with the neutral answer: a
+    bot filled the honeypot, or this browser posted too often (per token, never per IP)."""
+    if request.method != "POST":
+        return False
+    return bool(request.POST.get(HONEYPOT)) or rate_limited(
+        request, group="panel-mail-forms", rate=settings.INNSIKT_PANEL_RATE_LIMIT
     )
 
 
@@ -109,6 +124,8 @@ def signup(
             ),
             sent=True,
         )
+    if not preview and _abusive(request):
+        return redirect(_sent_url(request, page, channel))
     questions = signup_questions(page, texts, language)
     data = None if preview else (request.POST or None)
     form = StepForm(data, questions=questions, pipes={}, seed=0)
@@ -127,10 +144,15 @@ def signup(
             )
         joined_via = channel.kind if channel else request.GET.get("kanal", "link")[:40]
         member_signup(library=site, channel=joined_via, **values)
-        if channel is not None:
-            return redirect(reverse("panel_signup_channel", args=[channel.code]) + f"?{SENT}=1")
-        return redirect(f"{page.get_url(request)}?{SENT}=1")
+        return redirect(_sent_url(request, page, channel))
     return _form_page(request, "panel/signup.html", page, form)
+
+
+def _sent_url(request: HttpRequest, page: PanelSignupPage, channel: SignupChannel | None) -> str:
+    """The sign-up's "check your e-mail" page (through the channel's address, if any)."""
+    if channel is not None:
+        return reverse("panel_signup_channel", args=[channel.code]) + f"?{SENT}=1"
+    return f"{page.get_url(request)}?{SENT}=1"
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,6 +222,8 @@ def my_data_request(request: HttpRequest) -> HttpResponse:
                 "for 60 minutes."
             ),
         )
+    if _abusive(request):
+        return redirect(f"{request.path}?{SENT}=1")
     form = StepForm(request.POST or None, questions=_email_question(), pipes={}, seed=0)
     if request.method == "POST" and form.is_valid() and site is not None:
         my_data_link_request(library=site, email=form.answers()["email"])

@@ -65,6 +65,14 @@ class MemberIndexView(IndexView):
 
 
 class MemberInspectView(InspectView):
+    template_name = "panel/admin/member_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["blocks"] = self.object.blocks.select_related("staff")
+        context["may_block"] = self.request.user.has_perm("panel.set_do_not_contact")
+        return context
+
     def get_object(self, queryset=None):
         member = member_get_for_user(self.request.user, self.pk)
         access_log_record(
@@ -91,7 +99,6 @@ class PanelMemberViewSet(LibraryModelViewSet):
     search_backend_name = None  # plain database lookups; members are not in the search index
     inspect_view_fields = [
         "email",
-        "mobile",
         "language",
         "age_band",
         "channel",
@@ -118,6 +125,11 @@ def register_member_viewset():
 def register_panel_admin_urls():
     return [
         path("panel/loans/", admin_views.loan_import, name="panel_loan_import"),
+        path(
+            "panel/members/<uuid:member_id>/contact/",
+            admin_views.member_contact,
+            name="panel_member_contact",
+        ),
         path(
             "panel/campaigns/<int:campaign_id>/", admin_views.campaign_detail, name="panel_campaign"
         ),

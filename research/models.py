@@ -428,6 +428,8 @@ class InterviewBooking(LibraryReferences, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The contact rules' answer about the day-before reminder (panel.eligibility).
+    reminder_reason = models.CharField(max_length=30, blank=True)
     # The calendar event's SEQUENCE: each change of the participant's booking raises it,
     # so calendar programs update the event (same UID) instead of adding one.
     sequence = models.PositiveSmallIntegerField(default=0)

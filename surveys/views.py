@@ -20,10 +20,11 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
 from wagtail.views import serve as wagtail_serve
+
+from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 
 from .forms import StepForm
 from .logic import Evaluation, evaluate
@@ -46,11 +47,9 @@ from .services import (
     survey_start_record,
 )
 
-HONEYPOT = "website"
 CHANNEL_PATH_RE = re.compile(r"^(?:/[a-z]{2})?/s/(?P<code>[a-z0-9]{6,16})/")
 RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
-TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
 STORAGE = "formtools.wizard.storage.session.SessionStorage"
 FORM_META = {"csrfmiddlewaretoken", HONEYPOT, "wizard_save", "wizard_goto_step"}
 
@@ -74,27 +73,10 @@ def pseudonym_session_key(page: SurveyPage) -> str:
     return f"innsikt_pseudonym:{_survey_token(page)}"
 
 
-def _browser_token(request: HttpRequest) -> str | None:
-    try:
-        return request.get_signed_cookie(TOKEN_COOKIE, default=None, salt=TOKEN_COOKIE)
-    except BadSignature:
-        return None
-
-
 def _with_cookies(request: HttpRequest, response: HttpResponse, *, done: SurveyPage | None = None):
-    secure = settings.SESSION_COOKIE_SECURE
-    samesite = "None" if secure else "Lax"
-    if _browser_token(request) is None:
-        response.set_signed_cookie(
-            TOKEN_COOKIE,
-            secrets.token_urlsafe(16),
-            salt=TOKEN_COOKIE,
-            max_age=60 * 60 * 24 * 365,
-            httponly=True,
-            secure=secure,
-            samesite=samesite,
-        )
+    browser_token_set(request, response)
     if done is not None:
+        secure = settings.SESSION_COOKIE_SECURE
         keys = [*_done_keys(request), _survey_token(done)][-40:]
         response.set_signed_cookie(
             DONE_COOKIE,
@@ -103,21 +85,14 @@ def _with_cookies(request: HttpRequest, response: HttpResponse, *, done: SurveyP
             max_age=60 * 60 * 24 * 365,
             httponly=True,
             secure=secure,
-            samesite=samesite,
+            samesite="None" if secure else "Lax",
         )
     return response
 
 
 def _rate_limited(request: HttpRequest, page: SurveyPage) -> bool:
     """Per browser token, never per IP: hundreds of respondents share one event NAT."""
-    token = _browser_token(request) or "no-cookie"
-    return is_ratelimited(
-        request,
-        group=f"survey-post:{page.pk}",
-        key=lambda _group, _request: token,
-        rate=settings.INNSIKT_RATE_LIMIT,
-        increment=True,
-    )
+    return rate_limited(request, group=f"survey-post:{page.pk}", rate=settings.INNSIKT_RATE_LIMIT)
 
 
 # ---- addresses, framing and message pages --------------------------------------------------

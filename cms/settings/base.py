@@ -213,7 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "panel-reminders": {
         "task": "panel.tasks.reminders_dispatch",
-        "schedule": 60 * 60,
+        # Reminders that waited for a campaign's sending window go out soon after it opens.
+        "schedule": 15 * 60,
     },
     "interview-reminders": {
         "task": "research.tasks.interview_reminders_dispatch",
@@ -260,6 +261,10 @@ CONTENT_SECURITY_POLICY = {
 INNSIKT_PUBLIC_BASE_URL = env.str("INNSIKT_PUBLIC_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 INNSIKT_MAX_TEXT_LENGTH = env.int("INNSIKT_MAX_TEXT_LENGTH", default=5000)
 INNSIKT_RATE_LIMIT = env.str("INNSIKT_RATE_LIMIT", default="60/m")
+# The panel's public forms that send mail (sign-up, the "my data" link), per browser token.
+INNSIKT_PANEL_RATE_LIMIT = env.str("INNSIKT_PANEL_RATE_LIMIT", default="10/h")
+# At most this many mails a day to one address from those forms (cms.abuse).
+INNSIKT_MAILS_PER_ADDRESS = env.int("INNSIKT_MAILS_PER_ADDRESS", default=3)
 # Key for the keyed hash (HMAC-SHA256) of library card numbers; cards are never stored in
 # clear. Changing it makes earlier hashes unmatchable, so keep it with the backups.
 INNSIKT_CARD_HMAC_KEY = env.str("INNSIKT_CARD_HMAC_KEY", default=SECRET_KEY)

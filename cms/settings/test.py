@@ -30,3 +30,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     }
 if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery-test")  # noqa: F405
+INNSIKT_PANEL_RATE_LIMIT = "100000/h"

@@ -2,12 +2,14 @@
 
 - ``signup``: sign-up with double opt-in, confirmation, purge;
 - ``consent``: consent texts, giving and withdrawing, re-consent;
+- ``contact``: the contact gate every message about research passes, the
+  do-not-contact list, bounces;
 - ``my_data``: members' own data, erasure, the access log;
 - ``loans``: loan statistics;
-- ``campaigns``: launch, retries, the sending window, completion;
+- ``campaigns``: launch, retries, completion;
 - ``sending``: invitations and reminders, each sent exactly once;
 - ``messages``: every panel e-mail's text;
-- ``retention``: bounces and inactive members;
+- ``retention``: inactive members;
 - ``tokens``: the signed tokens of the panel's links.
 
 The public functions are imported here: callers use ``panel.services``.
@@ -19,10 +21,8 @@ from .campaigns import (
     campaign_launch,
     campaign_retry_failed,
     claim_lease,
-    contact_rules,
     invitation_complete,
     invitations_pending,
-    next_send_time,
 )
 from .consent import (
     consent_current,
@@ -31,6 +31,14 @@ from .consent import (
     member_consents_now,
     member_needs_reconsent,
     member_unsubscribe,
+)
+from .contact import (
+    contact_gate,
+    contact_rules,
+    member_bounce_record,
+    member_contact_block,
+    next_send_time,
+    window_open,
 )
 from .loans import (
     loans_import,
@@ -53,7 +61,6 @@ from .my_data import (
 )
 from .retention import (
     RETENTION_NOTICE_DAYS,
-    member_bounce_record,
     member_touch,
     members_retention_run,
 )
@@ -62,7 +69,7 @@ from .sending import (
     invitation_send,
     invitations_send,
     reminder_send,
-    reminders_due,
+    reminders_dispatch,
 )
 from .signup import (
     member_confirm,
@@ -109,6 +116,7 @@ __all__ = [
     "consent_current",
     "consent_give",
     "consent_withdraw",
+    "contact_gate",
     "contact_rules",
     "invitation_complete",
     "invitation_for_token",
@@ -123,6 +131,7 @@ __all__ = [
     "member_bounce_record",
     "member_confirm",
     "member_consents_now",
+    "member_contact_block",
     "member_erase",
     "member_export",
     "member_for_unsubscribe",
@@ -139,8 +148,9 @@ __all__ = [
     "my_data_token",
     "next_send_time",
     "reminder_send",
-    "reminders_due",
+    "reminders_dispatch",
     "signup_confirmation_send",
     "token_unsign",
     "unsubscribe_token",
+    "window_open",
 ]

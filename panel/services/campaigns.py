@@ -1,6 +1,7 @@
 """Campaigns: launch (who is invited, decided by the contact rules), retries, the
 sending window, completion, and the invitations still to send."""
 
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -10,15 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..eligibility import ContactRules, contact_decision
-from ..models import (
-    Campaign,
-    Invitation,
-    PanelMember,
-    Purpose,
-)
-from .consent import consent_current
-from .my_data import access_log_record
+from ..models import Campaign, CampaignOverride, Invitation, PanelMember
+from .contact import contact_gate, next_send_time
 
 MAX_ATTEMPTS = 5
 
@@ -31,51 +25,52 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=settings.INNSIKT_SEND_LEASE_SECONDS)
 
 
-def contact_rules() -> ContactRules:
-    return ContactRules(
-        cooldown_days=settings.INNSIKT_CONTACT_COOLDOWN_DAYS,
-        max_per_period=settings.INNSIKT_CONTACT_MAX_PER_PERIOD,
-        period_days=settings.INNSIKT_CONTACT_PERIOD_DAYS,
-        max_no_shows=settings.INNSIKT_INTERVIEW_MAX_NO_SHOWS,
-    )
-
-
 def campaign_launch(*, campaign: Campaign, user: Any) -> int:
-    """Invite the segment's eligible members (at most ``cap``) and start sending at the
-    campaign's start, inside its daily window. Returns how many were invited. Launching a
-    running campaign again invites only members not yet invited (idempotent).
+    """Invite the segment's members the contact rules allow (at most ``cap``) and start
+    sending at the campaign's start, inside its daily window. Returns how many were
+    invited; the campaign keeps how many were not, by reason (``launch_summary``).
+    Launching a running campaign again invites only members not yet invited (idempotent).
+    A reason to override the contact limits is put on record, with who launched, when.
 
     Invitations are inserted in chunks of CHUNK, each committed and handed to a sending
-    task at once, so the first mail goes out while later chunks are still being written."""
-    from ..selectors import contact_facts, segment_members
+    task at once, so the first mail goes out while later chunks are still being written.
+    Each invitation asks the contact rules again when it is sent (panel.services.sending)."""
+    from ..selectors import segment_members
     from ..tasks import invitations_send as send_task
 
     now = timezone.now()
-    override = bool(campaign.override_reason.strip())
-    current = consent_current(library=campaign.segment.library, purpose=Purpose.PANEL)
-    rules = contact_rules()
     already = Invitation.objects.filter(campaign=campaign).count()
     room = None if campaign.cap is None else max(campaign.cap - already, 0)
-    eligible: list[Invitation] = []
-    for member_id, facts in contact_facts(campaign, segment_members(campaign.segment), current):
-        if room is not None and len(eligible) >= room:
-            break
-        decision = contact_decision(facts, rules, now, override=override)
-        if decision.allowed:
-            eligible.append(
-                Invitation(campaign=campaign, member_id=member_id, reconsent=decision.reconsent)
-            )
-    Campaign.objects.filter(pk=campaign.pk).update(
-        status=Campaign.Status.RUNNING, launched_at=campaign.launched_at or now
+    decisions = contact_gate(
+        campaign=campaign, members=segment_members(campaign.segment), kind="invite", now=now
     )
-    if override:
-        access_log_record(
-            staff=user,
-            library_id=campaign.library_id,
-            member_id=None,
-            action=f"override:{campaign.pk}",
+    eligible: list[Invitation] = []
+    summary: Counter[str] = Counter()
+    for member_id, decision in decisions.items():
+        if not decision.allowed:
+            summary[decision.reason] += 1
+        elif room is not None and len(eligible) >= room:
+            summary["over-cap"] += 1
+        else:
+            eligible.append(
+                Invitation(
+                    campaign=campaign,
+                    member_id=member_id,
+                    reconsent=decision.reconsent,
+                    reason=decision.reason,
+                )
+            )
+    first_launch = campaign.launched_at is None
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=Campaign.Status.RUNNING,
+        launched_at=campaign.launched_at or now,
+        launch_summary=dict(summary),
+    )
+    if campaign.overrides_limits and (first_launch or not campaign.overrides.exists()):
+        CampaignOverride.objects.create(
+            campaign=campaign, reason=campaign.override_reason.strip(), by=user
         )
-    campaign.refresh_from_db(fields=["status", "launched_at"])
+    campaign.refresh_from_db(fields=["status", "launched_at", "launch_summary"])
     eta = next_send_time(campaign, now)
     for start in range(0, len(eligible), CHUNK):
         chunk = eligible[start : start + CHUNK]
@@ -88,17 +83,11 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
 
 def campaign_retry_failed(*, campaign: Campaign) -> int:
     """Queue the campaign's failed invitations again (e.g. after the SMTP server was down),
-    with fresh attempts — only for members who are still active, not bounced and not on
-    the do-not-contact list. Returns how many were queued."""
+    with fresh attempts. Each asks the contact rules again when it is sent. Returns how
+    many were queued."""
     from ..tasks import invitations_send as send_task
 
-    retry = Invitation.objects.filter(
-        campaign=campaign,
-        state=Invitation.State.FAILED,
-        member__status=PanelMember.Status.ACTIVE,
-        member__bounced_at__isnull=True,
-        member__do_not_contact=False,
-    )
+    retry = Invitation.objects.filter(campaign=campaign, state=Invitation.State.FAILED)
     ids = [str(pk) for pk in retry.values_list("pk", flat=True)]
     Invitation.objects.filter(pk__in=ids).update(
         state=Invitation.State.QUEUED, attempts=0, claimed_at=None, last_error=""
@@ -108,26 +97,6 @@ def campaign_retry_failed(*, campaign: Campaign) -> int:
         chunk = ids[start : start + CHUNK]
         transaction.on_commit(partial(send_task.apply_async, args=(chunk,), eta=eta))
     return len(ids)
-
-
-def next_send_time(campaign: Campaign, now: datetime) -> datetime:
-    """The first moment at or after now (and the campaign's start) inside its window,
-    in the site's time zone."""
-    local = timezone.localtime(max(now, campaign.starts_at))
-    start = local.replace(
-        hour=campaign.window_start.hour,
-        minute=campaign.window_start.minute,
-        second=0,
-        microsecond=0,
-    )
-    end = local.replace(
-        hour=campaign.window_end.hour, minute=campaign.window_end.minute, second=0, microsecond=0
-    )
-    if local < start:
-        return start
-    if local < end:
-        return local
-    return start + timedelta(days=1)
 
 
 def invitation_complete(*, pseudonym: str, survey_id: int) -> int:

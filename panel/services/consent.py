@@ -1,11 +1,12 @@
-"""Consent: the current text per purpose, giving, withdrawing (and leaving the panel),
-and whether a member must agree to a new material version."""
+"""Consent: the current text per purpose, giving, withdrawing (leaving the panel; losing
+the link to loan statistics), and whether a member must agree to a new material version."""
 
 from functools import partial
 
 from django.db import transaction
 from wagtail.models import Site
 
+from ..loans import LOAN_ATTRIBUTES
 from ..models import (
     ConsentRecord,
     ConsentText,
@@ -31,6 +32,8 @@ def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-da
         )
         if purpose == Purpose.PANEL:
             PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
+        if purpose == Purpose.LOAN_LINKING:
+            _loan_link_delete(member)
         from ..signals import consent_withdrawn
 
         transaction.on_commit(
@@ -41,7 +44,15 @@ def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-da
     return True
 
 
-# ---- loan statistics ---------------------------------------------------------------------
+def _loan_link_delete(member: PanelMember) -> None:
+    """Without the consent to linking, nothing linked stays: the card hash and the loan
+    band and year go at once (the next import finds no card and asks the consent)."""
+    member.refresh_from_db(fields=["attributes"])
+    attributes = {k: v for k, v in member.attributes.items() if k not in LOAN_ATTRIBUTES}
+    PanelMember.objects.filter(pk=member.pk).update(card_hash="", attributes=attributes)
+    member.card_hash, member.attributes = "", attributes
+
+
 def member_consents_now(member: PanelMember, purpose: str) -> bool:
     latest = member.consents.filter(purpose=purpose).order_by("-at", "-pk").first()
     return bool(latest and latest.given)

@@ -133,14 +133,17 @@ def _mail_message(
 
 
 def invitation_message(
-    invitation: Invitation, *, reminder: bool, templates: MailTemplates | None = None
+    invitation: Invitation, *, reminder: int = 0, templates: MailTemplates | None = None
 ) -> EmailMultiAlternatives:
+    """The e-mail of an invitation (``reminder`` 0) or of its reminder number ``reminder``,
+    with the member's personal links; ``templates`` caches the rendered text per campaign,
+    language and kind across a chunk."""
     member, campaign = invitation.member, invitation.campaign
     assert member is not None
     templates = {} if templates is None else templates
-    key = (campaign.pk, member.language, reminder)
+    key = (campaign.pk, member.language, reminder > 0)
     if key not in templates:
-        templates[key] = _mail_template(campaign, member, reminder)
+        templates[key] = _mail_template(campaign, member, reminder > 0)
     template = templates[key]
     root = member.library.root_url
     with translation.override(member.language):
@@ -149,7 +152,7 @@ def invitation_message(
     return _mail_message(
         template,
         to=member.email,
-        message_id=f"{invitation.pk}.{int(reminder)}.{invitation.reminders_sent}",
+        message_id=f"{invitation.pk}.{reminder}",
         url=url,
         unsubscribe=unsubscribe,
     )

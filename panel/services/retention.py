@@ -1,5 +1,4 @@
-"""Bounces and retention: a hard bounce stops mail to the address; long-inactive
-members are warned, then erased."""
+"""Retention: long-inactive members are warned, then erased."""
 
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -11,23 +10,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
 
-from ..models import (
-    PanelMember,
-)
+from ..models import PanelMember
 from .messages import library_display_name, library_sender
 from .my_data import member_erase
 
-
-# ---- bounces -------------------------------------------------------------------------------
-def member_bounce_record(*, email: str, at: datetime | None = None) -> int:
-    """A hard bounce: no more mail to this address in any library (until it is changed).
-    Returns how many memberships it touched. Idempotent (the first bounce time stays)."""
-    return PanelMember.objects.filter(email=email.strip().lower(), bounced_at__isnull=True).update(
-        bounced_at=at or timezone.now()
-    )
-
-
-# ---- retention -----------------------------------------------------------------------------
 RETENTION_NOTICE_DAYS = 30
 
 

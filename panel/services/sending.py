@@ -1,28 +1,39 @@
-"""Sending invitations and reminders, each exactly once (DESIGN.md C6)."""
+"""Sending invitations and reminders, each exactly once (DESIGN.md C6), each only when
+the contact rules allow it right before it goes (panel.services.contact.contact_gate).
+
+An invitation or a reminder is a row with a state: queued → sending (claimed by a
+conditional UPDATE, with a lease) → sent | failed | withheld. The row is marked sent after
+the SMTP server has the whole message and before it accepts it (cms.mail.send_recorded),
+so a worker killed at any point neither sends a message twice nor loses one. A message
+the rules refuse is ``withheld`` with the rules' reason; one outside the campaign's
+sending window waits for it.
+"""
 
 import smtplib
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.core.mail import get_connection
-from django.db import connection
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Model, Q
 from django.utils import timezone
 
 from cms.mail import send_recorded
 
-from ..models import (
-    Campaign,
-    Invitation,
-    PanelMember,
-)
+from ..eligibility import Decision
+from ..models import Campaign, Invitation, Reminder
 from .campaigns import MAX_ATTEMPTS, claim_lease
+from .contact import contact_gate, next_send_time
 from .messages import MailTemplates, invitation_message
+
+SendState = Invitation.State
 
 
 class ClaimLost(Exception):
-    """Another worker took this invitation over (our lease ran out): do not send it."""
+    """Another worker took this message over (our lease ran out): do not send it."""
 
 
 def _permanent(error: OSError) -> bool:
@@ -32,96 +43,128 @@ def _permanent(error: OSError) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def _invitation_mark_sent(pk: str, *, claimed_at: datetime) -> bool:
-    """Mark a claimed invitation sent, if the claim is still ours; commits at once
-    (autocommit). One plain UPDATE: building it with the ORM for every message was a fifth
-    of a send's CPU time (bench/panel_send.py)."""
+def _mark_sent(model: type[Model], pk: str, *, claimed_at: datetime) -> bool:
+    """Mark a claimed invitation or reminder sent, if the claim is still ours; commits at
+    once (autocommit). One plain UPDATE: building it with the ORM for every message was a
+    fifth of a send's CPU time (bench/panel_send.py)."""
     adapt = connection.ops.adapt_datetimefield_value
-    assert Invitation._meta.pk is not None
+    assert model._meta.pk is not None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Invitation._meta.db_table} SET state = %s, sent_at = %s "  # noqa: S608
+            f"UPDATE {model._meta.db_table} SET state = %s, sent_at = %s "  # noqa: S608
             "WHERE id = %s AND state = %s AND claimed_at = %s",
             [
-                Invitation.State.SENT.value,
+                SendState.SENT.value,
                 adapt(timezone.now()),
-                Invitation._meta.pk.get_db_prep_value(pk, connection),
-                Invitation.State.SENDING.value,
+                model._meta.pk.get_db_prep_value(pk, connection),
+                SendState.SENDING.value,
                 adapt(claimed_at),
             ],
         )
         return cursor.rowcount == 1
 
 
+def _decisions(invitations: list[Invitation], now: datetime) -> dict[str, Decision]:
+    """The contact rules' answer for each invitation (by id) about sending it now: one
+    gate call per campaign of the chunk. An invitation whose member is gone has none."""
+    by_campaign: dict[int, list[Invitation]] = defaultdict(list)
+    for invitation in invitations:
+        if invitation.member_id is not None:
+            by_campaign[invitation.campaign_id].append(invitation)
+    answers: dict[str, Decision] = {}
+    for group in by_campaign.values():
+        decided = contact_gate(
+            campaign=group[0].campaign,
+            members=[i.member_id for i in group if i.member_id is not None],
+            kind="send",
+            now=now,
+        )
+        for invitation in group:
+            if invitation.member_id in decided:
+                answers[str(invitation.pk)] = decided[invitation.member_id]
+    return answers
+
+
 def invitations_send(*, invitation_ids: Sequence[UUID | str]) -> dict[str, str]:
-    """Send a chunk of invitations, each exactly once (DESIGN.md C6), over one connection.
+    """Send a chunk of invitations, each exactly once and each only if the contact rules
+    allow it now, over one connection.
 
     One conditional UPDATE claims the chunk's invitations that are queued, or held by a
     claim older than the lease (a dead worker's); ids claimed by a live worker, already
-    sent or failed are left alone. Each claimed invitation is then recorded as ``sent`` —
-    conditionally on this claim — after the SMTP server has the whole message and before
-    it accepts it (``cms.mail.send_recorded``), so a worker killed at any point neither
-    re-sends an accepted invitation nor loses an unaccepted one. A refused recipient (5xx)
-    marks that invitation ``failed``. Any other SMTP error puts every unsent invitation of
-    the chunk back in the queue with one more attempt (``failed`` after MAX_ATTEMPTS) and
-    is raised, so the task retries with back-off. Returns each id's resulting state."""
+    sent, failed or withheld are left alone. The contact rules then decide for every
+    claimed invitation (one gate call per campaign): refused ones are ``withheld`` with
+    the reason; outside the sending window they go back to the queue and are sent when it
+    opens. Each allowed invitation is recorded as ``sent`` — conditionally on this claim —
+    after the SMTP server has the whole message and before it accepts it. A refused
+    recipient (5xx) marks that invitation ``failed``. Any other SMTP error puts every
+    unsent invitation of the chunk back in the queue with one more attempt (``failed``
+    after MAX_ATTEMPTS) and is raised, so the task retries with back-off. Returns each id's
+    resulting state."""
+    from ..tasks import invitations_send as send_task
+
     ids = [str(pk) for pk in invitation_ids]
     now = timezone.now()
     Invitation.objects.filter(
-        Q(state=Invitation.State.QUEUED)
-        | Q(state=Invitation.State.SENDING, claimed_at__lt=now - claim_lease()),
+        Q(state=SendState.QUEUED) | Q(state=SendState.SENDING, claimed_at__lt=now - claim_lease()),
         pk__in=ids,
-    ).update(state=Invitation.State.SENDING, claimed_at=now)
-    mine = Invitation.objects.filter(pk__in=ids, state=Invitation.State.SENDING, claimed_at=now)
+    ).update(state=SendState.SENDING, claimed_at=now)
+    mine = Invitation.objects.filter(pk__in=ids, state=SendState.SENDING, claimed_at=now)
     claimed = list(
-        mine.select_related("campaign__survey", "campaign__guide", "member__library").order_by("pk")
+        mine.select_related(
+            "campaign__library", "campaign__survey", "campaign__guide", "member__library"
+        ).order_by("pk")
     )
     states: dict[str, str] = {}
     if len(claimed) < len(ids):
         others = Invitation.objects.filter(pk__in=ids).exclude(pk__in=[i.pk for i in claimed])
         states = {str(pk): state for pk, state in others.values_list("pk", "state")}
+    decisions = _decisions(claimed, now)
+    waiting: dict[Campaign, list[str]] = defaultdict(list)
     templates: MailTemplates = {}
-    connection = get_connection()
+    mail = get_connection()
     try:
-        if claimed:
-            connection.open()
         for invitation in claimed:
-            pk, member = str(invitation.pk), invitation.member
-            claim = Invitation.objects.filter(pk=pk, state=Invitation.State.SENDING, claimed_at=now)
-            if member is None or member.bounced_at or member.status == PanelMember.Status.LEFT:
-                claim.update(state=Invitation.State.FAILED, last_error="member left or bounced")
-                states[pk] = Invitation.State.FAILED
+            pk = str(invitation.pk)
+            claim = Invitation.objects.filter(pk=pk, state=SendState.SENDING, claimed_at=now)
+            decision = decisions.get(pk)
+            if decision is None or not decision.allowed:
+                reason = decision.reason if decision else "gone"
+                if decision is not None and decision.later:
+                    claim.update(state=SendState.QUEUED, claimed_at=None, reason=reason)
+                    waiting[invitation.campaign].append(pk)
+                    states[pk] = SendState.QUEUED
+                else:
+                    claim.update(state=SendState.WITHHELD, reason=reason)
+                    states[pk] = SendState.WITHHELD
                 continue
 
             def record(pk: str = pk) -> None:
-                if not _invitation_mark_sent(pk, claimed_at=now):
+                if not _mark_sent(Invitation, pk, claimed_at=now):
                     raise ClaimLost()
 
             try:
                 send_recorded(
-                    invitation_message(invitation, reminder=False, templates=templates),
-                    record,
-                    connection,
+                    invitation_message(invitation, reminder=0, templates=templates), record, mail
                 )
             except ClaimLost:
-                states[pk] = Invitation.State.SENDING
+                states[pk] = SendState.SENDING
                 continue
             except OSError as error:
                 if not _permanent(error):
                     raise
                 Invitation.objects.filter(pk=pk).update(
-                    state=Invitation.State.FAILED, last_error=str(error)[:300]
+                    state=SendState.FAILED, last_error=str(error)[:300]
                 )
-                states[pk] = Invitation.State.FAILED
+                states[pk] = SendState.FAILED
                 continue
-            states[pk] = Invitation.State.SENT
+            states[pk] = SendState.SENT
     except OSError as error:
         unsent = mine.exclude(pk__in=[pk for pk in states])
         unsent.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
-            state=Invitation.State.FAILED, attempts=F("attempts") + 1, last_error=str(error)[:300]
+            state=SendState.FAILED, attempts=F("attempts") + 1, last_error=str(error)[:300]
         )
         requeued = unsent.update(
-            state=Invitation.State.QUEUED,
+            state=SendState.QUEUED,
             claimed_at=None,
             attempts=F("attempts") + 1,
             last_error=str(error)[:300],
@@ -133,7 +176,10 @@ def invitations_send(*, invitation_ids: Sequence[UUID | str]) -> dict[str, str]:
         if requeued:
             raise
     finally:
-        connection.close()
+        mail.close()
+    for campaign, pks in waiting.items():
+        eta = next_send_time(campaign, now)
+        transaction.on_commit(partial(send_task.apply_async, args=(pks,), eta=eta))
     return states
 
 
@@ -142,39 +188,120 @@ def invitation_send(*, invitation_id: UUID | str) -> str:
     return invitations_send(invitation_ids=[invitation_id])[str(invitation_id)]
 
 
-def reminders_due(*, now: datetime) -> list[str]:
-    """Ids of sent, unanswered invitations whose campaign wants a reminder now."""
-    due = []
-    candidates = Invitation.objects.filter(
-        state=Invitation.State.SENT,
-        completed_at__isnull=True,
-        campaign__status=Campaign.Status.RUNNING,
-        reminders_sent__lt=F("campaign__max_reminders"),
-        member__status=PanelMember.Status.ACTIVE,
-        member__bounced_at__isnull=True,
-        member__do_not_contact=False,
-    ).select_related("campaign")
+def reminders_dispatch(*, now: datetime) -> list[str]:
+    """Make the reminders that are due, and return the ids of every reminder to send now.
+
+    A reminder is due for a sent, unanswered invitation of a running campaign when the
+    earlier reminders (if any) were all sent, fewer than ``max_reminders`` exist, and
+    ``remind_after_days`` have passed since the last message. It is a row numbered after
+    the invitation's last one: the number is unique per invitation, so dispatchers running
+    at once make one row. Returned are the new rows, queued ones whose time has come (they
+    waited for the window) and ones whose worker died (claim older than the lease); a
+    reminder sent twice to a worker is sent once (its claim)."""
+    candidates = (
+        Invitation.objects.filter(
+            state=SendState.SENT,
+            completed_at__isnull=True,
+            member__isnull=False,
+            campaign__status=Campaign.Status.RUNNING,
+        )
+        .annotate(
+            made=Count("reminders"),
+            unsent=Count("reminders", filter=~Q(reminders__state=SendState.SENT)),
+            last=Max("reminders__sent_at"),
+        )
+        .filter(made__lt=F("campaign__max_reminders"), unsent=0)
+        .select_related("campaign")
+    )
+    rows = []
     for invitation in candidates:
-        last = invitation.reminded_at or invitation.sent_at
+        last = invitation.last or invitation.sent_at  # type: ignore[attr-defined]
         if last and now - last >= timedelta(days=invitation.campaign.remind_after_days):
-            due.append(str(invitation.pk))
-    return due
+            number = invitation.made + 1  # type: ignore[attr-defined]
+            rows.append(Reminder(invitation=invitation, number=number))
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    ready = Reminder.objects.filter(
+        Q(state=SendState.QUEUED, due_at__lte=now)
+        | Q(state=SendState.SENDING, claimed_at__lt=now - claim_lease())
+    )
+    return [str(pk) for pk in ready.values_list("pk", flat=True)]
 
 
-def reminder_send(*, invitation_id: UUID | str) -> bool:
-    """Send the next reminder unless the member answered, left or bounced meanwhile.
-    Counts first (a conditional UPDATE), so two workers never send the same reminder."""
-    invitation = (
-        Invitation.objects.select_related("campaign__survey", "campaign__guide", "member__library")
-        .filter(pk=invitation_id)
+def reminder_send(*, reminder_id: UUID | str, now: datetime | None = None) -> str:
+    """Send one reminder if it is still due, exactly once: claimed by a conditional
+    UPDATE (queued and due, or a dead worker's claim), then asked of the contact rules —
+    a member who answered, left, withdrew the consent for the purpose, went on the
+    do-not-contact list or bounced gets nothing, and the reminder is ``withheld`` with the
+    reason; outside the sending window it waits for the window's next opening. An SMTP
+    error other than a refused recipient puts it back in the queue and is raised (the
+    task retries). Returns the reminder's resulting state."""
+    now = now or timezone.now()
+    Reminder.objects.filter(
+        Q(state=SendState.QUEUED, due_at__lte=now)
+        | Q(state=SendState.SENDING, claimed_at__lt=now - claim_lease()),
+        pk=reminder_id,
+    ).update(state=SendState.SENDING, claimed_at=now)
+    reminder = (
+        Reminder.objects.select_related(
+            "invitation__campaign__library",
+            "invitation__campaign__survey",
+            "invitation__campaign__guide",
+            "invitation__member__library",
+        )
+        .filter(pk=reminder_id)
         .first()
     )
-    if invitation is None or invitation.member is None:
-        return False
-    counted = Invitation.objects.filter(
-        pk=invitation_id, reminders_sent=invitation.reminders_sent, completed_at__isnull=True
-    ).update(reminders_sent=F("reminders_sent") + 1, reminded_at=timezone.now())
-    if not counted:
-        return False
-    invitation_message(invitation, reminder=True).send()
-    return True
+    if reminder is None:
+        return "gone"
+    if reminder.state != SendState.SENDING or reminder.claimed_at != now:
+        return reminder.state  # sent, withheld, or another worker's
+    claim = Reminder.objects.filter(pk=reminder.pk, state=SendState.SENDING, claimed_at=now)
+    invitation, campaign = reminder.invitation, reminder.invitation.campaign
+    decision = None
+    if invitation.member_id is not None:
+        decided = contact_gate(
+            campaign=campaign, members=[invitation.member_id], kind="remind", now=now
+        )
+        decision = decided.get(invitation.member_id)
+    if reminder.number > campaign.max_reminders:
+        reason = "max-reminders"
+    elif campaign.status != Campaign.Status.RUNNING:
+        reason = "campaign-finished"
+    else:
+        reason = decision.reason if decision else "gone"
+    if decision is not None and decision.later and reason == decision.reason:
+        claim.update(
+            state=SendState.QUEUED,
+            claimed_at=None,
+            due_at=next_send_time(campaign, now),
+            reason=reason,
+        )
+        return SendState.QUEUED
+    if reason != "ok":
+        claim.update(state=SendState.WITHHELD, reason=reason)
+        return SendState.WITHHELD
+
+    def record() -> None:
+        if not _mark_sent(Reminder, str(reminder.pk), claimed_at=now):
+            raise ClaimLost()
+
+    mail = get_connection()
+    try:
+        send_recorded(invitation_message(invitation, reminder=reminder.number), record, mail)
+    except ClaimLost:
+        return SendState.SENDING
+    except OSError as error:
+        if _permanent(error):
+            claim.update(state=SendState.FAILED, last_error=str(error)[:300])
+            return SendState.FAILED
+        claim.update(
+            state=SendState.QUEUED if reminder.attempts + 1 < MAX_ATTEMPTS else SendState.FAILED,
+            claimed_at=None,
+            attempts=F("attempts") + 1,
+            last_error=str(error)[:300],
+        )
+        raise
+    finally:
+        mail.close()
+    Reminder.objects.filter(pk=reminder.pk).update(reason="ok")
+    return SendState.SENT

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
 
+from cms.abuse import address_mail_take
+
 from ..loans import card_hash
 from ..models import (
     ConsentRecord,
@@ -28,7 +30,6 @@ def member_signup(
     *,
     library: Site,
     email: str,
-    mobile: str,
     language: str,
     age_band: str,
     attributes: dict[str, Any],
@@ -39,7 +40,9 @@ def member_signup(
     """Sign a person up, or do nothing visible if the address is already in this library's
     panel (no duplicate, nothing revealed to the person at the keyboard; a pending sign-up
     gets a fresh confirmation mail). Requires the panel consent. Sends the confirmation
-    mail through Celery after commit. Returns the member, or None for a known address."""
+    mail through Celery after commit — at most INNSIKT_MAILS_PER_ADDRESS a day to one
+    address (cms.abuse), so the form cannot be used to flood someone's mailbox. Returns
+    the member, or None for a known address."""
     if not consents.get(Purpose.PANEL):
         raise ValueError("the panel consent is required")
     email = email.strip().lower()
@@ -47,7 +50,7 @@ def member_signup(
 
     existing = PanelMember.objects.filter(library=library, email=email).first()
     if existing is not None:
-        if existing.status == PanelMember.Status.PENDING:
+        if existing.status == PanelMember.Status.PENDING and address_mail_take(email):
             transaction.on_commit(lambda: signup_confirmation_send.delay(str(existing.pk)))
         return None
     try:
@@ -55,7 +58,6 @@ def member_signup(
             member = PanelMember.objects.create(
                 library=library,
                 email=email,
-                mobile=mobile.strip(),
                 language=language,
                 age_band=age_band,
                 attributes=attributes,
@@ -73,7 +75,8 @@ def member_signup(
                     )
     except IntegrityError:
         return None  # the same address signed up at the same moment
-    transaction.on_commit(lambda: signup_confirmation_send.delay(str(member.pk)))
+    if address_mail_take(email):
+        transaction.on_commit(lambda: signup_confirmation_send.delay(str(member.pk)))
     return member
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from panel.models import Campaign, ConsentRecord, ConsentText, Invitation, PanelMember, Purpose
 from panel.services import (
     consent_give,
+    contact_gate,
     invitation_token,
     library_display_name,
     library_sender,
@@ -349,10 +350,25 @@ def _booking_mail(booking: InterviewBooking, kind: str) -> _Mail:
     return _Mail(subject, text, ics)
 
 
+# What happened to a booking: the mail answering it is the member's own business (a reply
+# to their booking, or the notice of a change), sent without the contact rules. The
+# day-before reminder is not among them: it goes through interview_reminder_send, which
+# asks the rules.
+BOOKING_NOTICES = ("booked", "rescheduled", "cancelled")
+
+
 def interview_mail_send(*, booking_id: UUID | str, kind: str) -> bool:
-    """E-mail the participant about their booking: "booked", "rescheduled", "cancelled"
-    or "reminder", with the calendar file. Sends nothing for a booking that changed since
-    (a confirmation of a booking already moved again, a reminder of a cancelled one)."""
+    """E-mail the participant about their booking: "booked", "rescheduled" or
+    "cancelled", with the calendar file. Sends nothing for a booking that changed since
+    (a confirmation of a booking already moved again). Raises ValueError for another
+    kind."""
+    if kind not in BOOKING_NOTICES:
+        raise ValueError(f"not a booking notice: {kind!r}")
+    return _booking_mail_send(booking_id, kind)
+
+
+def _booking_mail_send(booking_id: UUID | str, kind: str) -> bool:
+    """Send the booking's mail of ``kind``: a notice, or the reminder the rules allowed."""
     booking = (
         InterviewBooking.objects.select_related(
             "slot", "participant__member__library", "participant__campaign__library"
@@ -392,14 +408,32 @@ def interview_reminders_due(*, now: datetime) -> list[str]:
 
 
 def interview_reminder_send(*, booking_id: UUID | str) -> bool:
-    """The day-before reminder, at most once: claimed by a conditional UPDATE first."""
+    """The day-before reminder, at most once (claimed by a conditional UPDATE first), and
+    only if the contact rules allow it now (panel.services.contact_gate): a member who
+    withdrew the interview consent, left, went on the do-not-contact list or bounced gets
+    none, and the rules' reason is kept on the booking. Outside the campaign's sending
+    window nothing is claimed: the next dispatch (every 15 minutes) tries again."""
+    booking = (
+        InterviewBooking.objects.select_related("participant__campaign__library")
+        .filter(pk=booking_id, status=Status.BOOKED, reminded_at__isnull=True)
+        .first()
+    )
+    if booking is None:
+        return False
+    participant = booking.participant
+    decision = contact_gate(
+        campaign=participant.campaign, members=[participant.member_id], kind="booking"
+    ).get(participant.member_id)
+    if decision is not None and decision.later:
+        InterviewBooking.objects.filter(pk=booking.pk).update(reminder_reason=decision.reason)
+        return False
     claimed = InterviewBooking.objects.filter(
         pk=booking_id, status=Status.BOOKED, reminded_at__isnull=True
-    ).update(reminded_at=timezone.now())
-    if not claimed:
+    ).update(reminded_at=timezone.now(), reminder_reason=decision.reason if decision else "gone")
+    if not claimed or decision is None or not decision.allowed:
         return False
     try:
-        return interview_mail_send(booking_id=booking_id, kind="reminder")
+        return _booking_mail_send(booking_id, "reminder")
     except OSError:
         # Not sent: release the claim so the retried task sends it.
         InterviewBooking.objects.filter(pk=booking_id).update(reminded_at=None)
@@ -479,4 +513,26 @@ def member_interview_data(member: PanelMember) -> dict[str, list[dict[str, Any]]
             participant__member=member
         ).values_list("question_key", "text", "updated_at")
     ]
-    return {"interview_bookings": bookings, "interview_notes": notes}
+    passages = [
+        {
+            "passage": excerpt.text,
+            "codes": [code.path for code in excerpt.codes.all()],
+            "may_be_quoted": excerpt.quotable,
+            "at": excerpt.created_at.isoformat(),
+        }
+        for excerpt in Excerpt.objects.filter(note__participant__member=member)
+        .prefetch_related("codes__parent__parent")
+        .order_by("created_at", "pk")
+    ]
+    participants = [
+        {"round": campaign, "code": f"P-{number:03d}"}
+        for campaign, number in InterviewParticipant.objects.filter(member=member).values_list(
+            "campaign__name", "number"
+        )
+    ]
+    return {
+        "interview_participation": participants,
+        "interview_bookings": bookings,
+        "interview_notes": notes,
+        "interview_passages": passages,
+    }

@@ -18,7 +18,6 @@ def signup_page(library_a):
 
 VALID = {
     "email": "Kari@Example.no",
-    "mobile": "",
     "language": "nb",
     "age-band": "20-24",
     "student": "yes",

@@ -12,13 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
-from panel.models import Campaign, ConsentRecord, ConsentText, Invitation, PanelMember, Segment
+from panel.models import (
+    Campaign,
+    ConsentRecord,
+    ConsentText,
+    Invitation,
+    PanelMember,
+    Reminder,
+    Segment,
+)
 from panel.services import (
     campaign_launch,
     invitation_send,
     next_send_time,
     reminder_send,
-    reminders_due,
+    reminders_dispatch,
 )
 from surveys.models import Response
 from tests import factories
@@ -133,11 +141,14 @@ def test_send_claims_once_answer_completes_and_reminds_only_the_rest(
     )
 
     later = timezone.now() + timedelta(days=4)
-    due = set(reminders_due(now=later))
-    assert str(kari_invitation.pk) not in due and len(due) == 2
-    for invitation_id in due:
-        assert reminder_send(invitation_id=invitation_id)
-    assert reminders_due(now=later + timedelta(days=10)) == []  # max one reminder
+    ready = reminders_dispatch(now=later)
+    reminded = {Reminder.objects.get(pk=pk).invitation_id for pk in ready}
+    assert kari_invitation.pk not in reminded and len(ready) == 2
+    for reminder_id in ready:
+        assert reminder_send(reminder_id=reminder_id, now=later) == "sent"
+        assert reminder_send(reminder_id=reminder_id, now=later) == "sent"  # no second mail
+    assert len(mail.outbox) == 5
+    assert reminders_dispatch(now=later + timedelta(days=10)) == []  # max one reminder
 
 
 def test_one_click_unsubscribe_by_post_without_csrf(

@@ -29,7 +29,8 @@ def test_signup_stores_minimum_data_and_versioned_consent(
     assert len(callbacks) == 1  # the confirmation mail is queued for the worker
     member = PanelMember.objects.get()
     assert member.email == "kari@example.no" and member.status == "pending"
-    assert member.age_band == "20-24" and member.language == "nb" and member.mobile == ""
+    assert member.age_band == "20-24" and member.language == "nb"
+    assert not hasattr(member, "mobile")  # no SMS is sent: no number is asked for or kept
     assert member.attributes == {"student": "yes", "loans": "1-3"}
     consent = ConsentRecord.objects.get()
     assert (consent.purpose, consent.given, consent.text.version) == ("panel", True, 1)
@@ -66,7 +67,7 @@ def test_panel_consent_is_required_and_optional_ones_are_recorded_only_when_give
 
 
 def test_invalid_input_keeps_what_was_given(client, signup_page):
-    response = _post(client, signup_page, {**VALID, "email": "not-an-address", "mobile": "12"})
+    response = _post(client, signup_page, {**VALID, "email": "not-an-address", "age-band": ""})
     html = response.content.decode()
     assert response.status_code == 200 and html.count('class="err"') == 2
     assert 'value="not-an-address"' in html and 'value="yes" checked' in html

@@ -6,8 +6,8 @@ import uuid
 
 from django.apps import apps
 
+from cms.abuse import TOKEN_COOKIE
 from surveys.models import Response
-from surveys.views import TOKEN_COOKIE
 from tests.wizard import Walk
 
 IP = "203.0.113.77"
