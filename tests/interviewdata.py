@@ -1,6 +1,7 @@
 """An interview study for tests: a library with panel and interview consent texts, members,
 a research project with an interview guide, a running interview campaign and its times."""
 
+import datetime
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -90,6 +91,9 @@ def interview_study(home, admin_user, *, n_members: int = 4, age_band: str = "20
         guide=guide,
         segment=segment,
         starts_at=timezone.now(),
+        # All day: the contact rules send only inside the window, and tests run at any hour.
+        window_start=datetime.time(0, 0),
+        window_end=datetime.time(23, 59),
     )
     campaign_launch(campaign=campaign, user=admin_user)
     invitations = sorted(

@@ -218,7 +218,7 @@ def reminders_dispatch(*, now: datetime) -> list[str]:
         last = invitation.last or invitation.sent_at  # type: ignore[attr-defined]
         if last and now - last >= timedelta(days=invitation.campaign.remind_after_days):
             number = invitation.made + 1  # type: ignore[attr-defined]
-            rows.append(Reminder(invitation=invitation, number=number))
+            rows.append(Reminder(invitation=invitation, number=number, due_at=now))
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     ready = Reminder.objects.filter(
         Q(state=SendState.QUEUED, due_at__lte=now)
