@@ -1,11 +1,13 @@
-"""Building the panel's e-mail: the library's sender and name, and a campaign's
-invitation or reminder rendered once per language (MailTemplate) and filled per member."""
+"""Building every panel e-mail (the one place for their text): the library's sender and
+name, a campaign's invitation or reminder rendered once per language (MailTemplate) and
+filled per member, and the confirmation, "my data" link and retention notice."""
 
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from email.header import Header
 from email.utils import formataddr, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,7 +24,14 @@ from ..models import (
     Invitation,
     PanelMember,
 )
-from .tokens import invitation_token, unsubscribe_token
+from .tokens import (
+    CONFIRM_DAYS,
+    MY_DATA_MINUTES,
+    confirmation_token,
+    invitation_token,
+    my_data_token,
+    unsubscribe_token,
+)
 
 
 def library_display_name(site: Site) -> str:
@@ -156,3 +165,44 @@ def invitation_message(
         url=url,
         unsubscribe=unsubscribe,
     )
+
+
+def member_mail(
+    member: PanelMember, template: str, context: dict[str, Any], *, html: bool = False
+) -> EmailMultiAlternatives:
+    """A mail to a member in their language, from ``panel/email/<template>_subject.txt``,
+    ``<template>.txt`` (and ``<template>.html``), signed with the library's name and sender."""
+    with translation.override(member.language):
+        context = {"library": library_display_name(member.library), **context}
+        subject = render_to_string(f"panel/email/{template}_subject.txt", context).strip()
+        text = render_to_string(f"panel/email/{template}.txt", context)
+        message = EmailMultiAlternatives(
+            subject, text, library_sender(member.library), [member.email]
+        )
+        if html:
+            body = render_to_string(f"panel/email/{template}.html", context)
+            message.attach_alternative(body, "text/html")
+    return message
+
+
+def _member_url(member: PanelMember, name: str, *args: str) -> str:
+    with translation.override(member.language):
+        return member.library.root_url + reverse(name, args=args)
+
+
+def confirmation_message(member: PanelMember) -> EmailMultiAlternatives:
+    """The sign-up's confirmation link (a reply to the member's own sign-up)."""
+    url = _member_url(member, "panel_confirm", confirmation_token(member))
+    return member_mail(member, "confirm", {"url": url, "days": CONFIRM_DAYS}, html=True)
+
+
+def my_data_link_message(member: PanelMember) -> EmailMultiAlternatives:
+    """The "my data" sign-in link (the member asked for it)."""
+    url = _member_url(member, "panel_my_data_signin", my_data_token(member))
+    return member_mail(member, "my_data", {"url": url, "minutes": MY_DATA_MINUTES})
+
+
+def retention_notice_message(member: PanelMember, *, days: int) -> EmailMultiAlternatives:
+    """The notice that an inactive membership ends in ``days`` days."""
+    url = _member_url(member, "panel_my_data_request")
+    return member_mail(member, "retention", {"url": url, "days": days})

@@ -7,11 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from wagtail.models import Site
 
 from cms.abuse import address_mail_take
@@ -20,8 +16,8 @@ from surveys.models import Response
 
 from ..loans import LOAN_ATTRIBUTES
 from ..models import AccessLog, PanelMember
-from .messages import library_display_name, library_sender
-from .tokens import MY_DATA_MINUTES, MY_DATA_SALT, TokenInvalid, my_data_token, token_unsign
+from .messages import my_data_link_message
+from .tokens import MY_DATA_MINUTES, MY_DATA_SALT, TokenInvalid, token_unsign
 
 
 def my_data_member(*, token: str) -> PanelMember:
@@ -59,16 +55,7 @@ def my_data_link_send(*, member_id: UUID | str) -> bool:
     member = PanelMember.objects.filter(pk=member_id).first()
     if member is None:
         return False
-    with translation.override(member.language):
-        context = {
-            "url": member.library.root_url
-            + reverse("panel_my_data_signin", args=[my_data_token(member)]),
-            "minutes": MY_DATA_MINUTES,
-            "library": library_display_name(member.library),
-        }
-        subject = render_to_string("panel/email/my_data_subject.txt", context).strip()
-        text = render_to_string("panel/email/my_data.txt", context)
-    EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
+    my_data_link_message(member).send()
     return True
 
 

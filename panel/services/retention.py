@@ -3,15 +3,12 @@
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from wagtail.models import Site
 
 from ..models import PanelMember
-from .messages import library_display_name, library_sender
+from .messages import retention_notice_message
 from .my_data import member_erase
 
 RETENTION_NOTICE_DAYS = 30
@@ -62,12 +59,4 @@ def members_retention_run(*, now: datetime | None = None) -> tuple[int, int]:
 
 
 def _retention_notice_send(member: PanelMember) -> None:
-    with translation.override(member.language):
-        context = {
-            "library": library_display_name(member.library),
-            "url": member.library.root_url + reverse("panel_my_data_request"),
-            "days": RETENTION_NOTICE_DAYS,
-        }
-        subject = render_to_string("panel/email/retention_subject.txt", context).strip()
-        text = render_to_string("panel/email/retention.txt", context)
-    EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email]).send()
+    retention_notice_message(member, days=RETENTION_NOTICE_DAYS).send()

@@ -6,11 +6,8 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from wagtail.models import Site
 
 from cms.abuse import address_mail_take
@@ -22,8 +19,8 @@ from ..models import (
     Purpose,
 )
 from .consent import consent_current
-from .messages import library_display_name, library_sender
-from .tokens import CONFIRM_DAYS, CONFIRM_SALT, TokenInvalid, confirmation_token, token_unsign
+from .messages import confirmation_message
+from .tokens import CONFIRM_DAYS, CONFIRM_SALT, TokenInvalid, token_unsign
 
 
 def member_signup(
@@ -87,19 +84,7 @@ def signup_confirmation_send(*, member_id: UUID | str) -> bool:
     member = PanelMember.objects.filter(pk=member_id, status=PanelMember.Status.PENDING).first()
     if member is None:
         return False
-    with translation.override(member.language):
-        path = reverse("panel_confirm", args=[confirmation_token(member)])
-        context = {
-            "url": member.library.root_url + path,
-            "days": CONFIRM_DAYS,
-            "library": library_display_name(member.library),
-        }
-        subject = render_to_string("panel/email/confirm_subject.txt", context).strip()
-        text = render_to_string("panel/email/confirm.txt", context)
-        html = render_to_string("panel/email/confirm.html", context)
-    message = EmailMultiAlternatives(subject, text, library_sender(member.library), [member.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    confirmation_message(member).send()
     return True
 
 
