@@ -255,10 +255,8 @@ def test_an_interview_invitation_needs_the_interview_consent_at_sending(
     assert invitation.reason == CHANGES[change]
 
 
-@pytest.mark.parametrize("change", CHANGES)
-def test_a_booking_reminder_is_withheld_when_the_member_changed(
-    study, change, admin_user, django_capture_on_commit_callbacks
-):
+def _booked_for_tomorrow(study) -> InterviewBooking:
+    """The study's first member booked into a time 20 hours from now (a reminder is due)."""
     invitation = study.invitations[0]
     participant = InterviewParticipant.objects.create(
         campaign=study.campaign, member=invitation.member, invitation=invitation, number=1
@@ -266,9 +264,16 @@ def test_a_booking_reminder_is_withheld_when_the_member_changed(
     slot = study.slots[0]
     slot.starts_at = timezone.now() + timedelta(hours=20)
     slot.save()
-    booking = InterviewBooking.objects.create(participant=participant, slot=slot)
+    return InterviewBooking.objects.create(participant=participant, slot=slot)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_booking_reminder_is_withheld_when_the_member_changed(
+    study, change, admin_user, django_capture_on_commit_callbacks
+):
+    booking = _booked_for_tomorrow(study)
     with django_capture_on_commit_callbacks(execute=False):  # the withdrawal's clean-up waits
-        _change(invitation.member, change, "interviews", admin_user)
+        _change(study.invitations[0].member, change, "interviews", admin_user)
     assert not interview_reminder_send(booking_id=booking.pk)
     booking.refresh_from_db()
     assert booking.reminded_at is not None and booking.reminder_reason == CHANGES[change]
@@ -276,17 +281,10 @@ def test_a_booking_reminder_is_withheld_when_the_member_changed(
 
 
 def test_a_booking_reminder_goes_out_when_the_rules_allow(study):
-    invitation = study.invitations[0]
-    participant = InterviewParticipant.objects.create(
-        campaign=study.campaign, member=invitation.member, invitation=invitation, number=1
-    )
-    slot = study.slots[0]
-    slot.starts_at = timezone.now() + timedelta(hours=20)
-    slot.save()
-    booking = InterviewBooking.objects.create(participant=participant, slot=slot)
+    booking = _booked_for_tomorrow(study)
     assert interview_reminder_send(booking_id=booking.pk)
     assert not interview_reminder_send(booking_id=booking.pk)  # once
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [invitation.member.email]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [study.invitations[0].member.email]
 
 
 # ---- the sending window ------------------------------------------------------------------
