@@ -7,6 +7,7 @@ permissions on that root, and its LibrarySettings carry name, logo, contacts and
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -187,3 +188,20 @@ class LibraryLogEntry(BaseLogEntry):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_verbose_name} {self.object_id}"
+
+
+class StaffSession(models.Model):
+    """A signed-in session, noted by a hash of its key (cms.sessions): its owner sees
+    their sessions and can end them; an idle one ends by itself. Belongs to no library."""
+
+    library_owned = False
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    browser = models.CharField(_("browser"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff session")

@@ -123,6 +123,8 @@ def _user_tree_paths(user: Any) -> list[str] | None:
 
 
 def is_library_owned(model: type[models.Model]) -> bool:
+    """Does the model say which library owns its objects? (A model of the project's apps
+    that belongs to no library says ``library_owned = False`` instead.)"""
     return (
         issubclass(model, Page | Site)
         or hasattr(model, "library_lookup")

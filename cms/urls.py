@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from cms import health_views
 from cms.tenancy import admin_gate
 from surveys import views as surveys_views
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Delivery events (hard bounces) from the mail provider, when one is configured.
     path("anymail/", include("anymail.urls")),
+    # Monitoring (cms.health): outside the language prefixes, needs neither admin nor page.
+    path("health/", health_views.health_status, name="health"),
 ]
 
 if settings.DEBUG:

@@ -95,3 +95,85 @@ def library_log_entries(actions: Any) -> None:
             and not issubclass(model, Page)
         ):
             actions.register_model(model, LibraryLogEntry)
+
+
+# ---- staff account security (cms.two_factor, cms.sessions, cms.account_views) -----------
+
+
+@hooks.register("register_admin_urls")
+def account_security_urls() -> list[Any]:
+    from django.urls import path
+
+    from . import account_views
+
+    return [
+        path("2fa/verify/", account_views.two_factor_verify, name="innsikt_2fa_verify"),
+        path("2fa/setup/", account_views.two_factor_setup, name="innsikt_2fa_setup"),
+        path("2fa/codes/", account_views.recovery_codes_renew, name="innsikt_recovery_codes"),
+        path("2fa/accounts/", account_views.two_factor_accounts, name="innsikt_2fa_accounts"),
+        path("account/sessions/", account_views.staff_sessions, name="innsikt_staff_sessions"),
+    ]
+
+
+@hooks.register("register_account_menu_item")
+def account_security_menu_item(request: Any) -> dict[str, Any]:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    return {
+        "url": reverse("innsikt_staff_sessions"),
+        "label": _("Sign-in and sessions"),
+        "help_text": _("Two-factor sign-in, recovery codes, and where you are signed in."),
+    }
+
+
+@hooks.register("register_settings_menu_item")
+def two_factor_accounts_menu_item() -> Any:
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    class SuperuserMenuItem(MenuItem):
+        def is_shown(self, request: Any) -> bool:
+            return bool(request.user.is_superuser)
+
+    return SuperuserMenuItem(
+        _("Two-factor sign-in"), reverse("innsikt_2fa_accounts"), icon_name="lock", order=900
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def two_factor_notice(request: Any, panels: list[Any]) -> None:
+    """Where two-factor sign-in is not enforced (the local demo), the dashboard says so and
+    offers it to a user who has none."""
+    from django.conf import settings
+
+    from .panels import TwoFactorNoticePanel
+    from .two_factor import two_factor_enabled
+
+    if not settings.INNSIKT_2FA_REQUIRED and not two_factor_enabled(request.user):
+        panels.insert(0, TwoFactorNoticePanel())
+
+
+# ---- system status (cms.health, cms.health_views) -----------------------------------------
+# Imports stay inside the hooks, as in the section above: each section stands on its own.
+
+
+@hooks.register("register_admin_urls")
+def system_status_urls() -> list[Any]:
+    from django.urls import path
+
+    from . import health_views
+
+    return [path("system-status/", health_views.system_status, name="innsikt_system_status")]
+
+
+@hooks.register("register_settings_menu_item")
+def system_status_menu_item() -> Any:
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import AdminOnlyMenuItem
+
+    return AdminOnlyMenuItem(
+        _("System status"), reverse("innsikt_system_status"), icon_name="tasks", order=910
+    )

@@ -9,4 +9,7 @@ class PanelConfig(AppConfig):
     verbose_name = _("Panel")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (response_submitted → invitation completed)
+        from . import (
+            health,  # noqa: F401  (registers its overdue invitations with cms.health)
+            signals,  # noqa: F401  (response_submitted → invitation completed)
+        )

@@ -8,6 +8,7 @@ is never changed: member, purpose, text version, given or withdrawn, time and ch
 
 import datetime
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from surveys.models import ChannelBase
 
 from .admin_forms import CampaignForm
 from .blocks import SegmentRuleBlock
+from .link_tokens import CONFIRMATION, INVITATION, derived_token, token_digest
 
 # The shortest reason a campaign may give to override the contact limits.
 OVERRIDE_REASON_MIN = 20
@@ -132,6 +134,8 @@ class PanelMember(models.Model):
     # HMAC of the id (panel.pseudonyms): what pseudonymous answers carry. Deleted with the
     # member, which breaks every link from their answers back to them.
     pseudonym = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The digest of the confirmation link's token (panel.link_tokens): the link is opaque.
+    confirm_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         constraints = [
@@ -151,6 +155,8 @@ class PanelMember(models.Model):
             from .pseudonyms import member_pseudonym
 
             self.pseudonym = member_pseudonym(self.pk)
+        if not self.confirm_digest:
+            self.confirm_digest = token_digest(derived_token(CONFIRMATION, str(self.pk)))
         super().save(*args, **kwargs)
 
 
@@ -522,6 +528,8 @@ class Invitation(LibraryReferences, models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     # The contact rules' answer when they last decided about it (panel.eligibility).
     reason = models.CharField(max_length=30, blank=True)
+    # The digest of the link's token (panel.link_tokens): the link is opaque.
+    token_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     reconsent = models.BooleanField(default=False)  # ask for the new consent version first
     completed_at = models.DateTimeField(null=True, blank=True)
     # Interview invitations: the member booked but did not come (set by research). Counts
@@ -533,6 +541,16 @@ class Invitation(LibraryReferences, models.Model):
             models.UniqueConstraint(fields=["campaign", "member"], name="one_invitation_each")
         ]
         indexes = [models.Index(fields=["campaign", "state"], name="invitation_campaign_state")]
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.token_digest:
+            self.token_digest = invitation_link_digest(self.pk)
+        super().save(*args, **kwargs)
+
+
+def invitation_link_digest(invitation_id: Any) -> str:
+    """What an invitation row keeps of its link (rows made in bulk set it themselves)."""
+    return token_digest(derived_token(INVITATION, str(invitation_id)))
 
 
 class Reminder(LibraryReferences, models.Model):

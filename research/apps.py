@@ -10,4 +10,7 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import (
+            health,  # noqa: F401  (registers its overdue jobs with cms.health)
+            signals,  # noqa: F401
+        )

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "taggit",
     "formtools",
     "anymail",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,16 +62,51 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cms.middleware.PartitionedCookiesMiddleware",
+    "cms.middleware.CookiePolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.middleware.StaffSessionMiddleware",
+    "cms.middleware.StaffTwoFactorMiddleware",
+    "cms.middleware.AdminLoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "cms.middleware.AdminSecurityHeadersMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Last: it answers a locked account's sign-in (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff sign-in (docs/security.md). django-axes locks an account (by user name, never by
+# address alone: a library's staff share one) after repeated failures, for a pause; the
+# answer is the same whether or not the name exists. Every failure and lock-out is logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("INNSIKT_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = env.int("INNSIKT_LOGIN_PAUSE_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "cms/locked_out.html"
+AXES_VERBOSE = True
+# django-axes warns that a lock by user name alone can be bypassed by changing browsers;
+# locking by address instead would lock every researcher of a library at once (they share
+# one), and behind nginx the address is the proxy's (it never forwards the client's).
+# Per browser, sign-in posts are limited by INNSIKT_LOGIN_RATE_LIMIT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Sign-in posts per browser (a signed token, cms.abuse), on top of the per-account lock.
+INNSIKT_LOGIN_RATE_LIMIT = env.str("INNSIKT_LOGIN_RATE_LIMIT", default="20/h")
+# Two-factor sign-in (TOTP with recovery codes, django-otp; cms.two_factor): required for
+# every account that uses the admin when true (production's default); the local demo
+# offers it and says that it is not enforced.
+INNSIKT_2FA_REQUIRED = env.bool("INNSIKT_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("INNSIKT_2FA_ISSUER", default="Innsikt")
 
 ROOT_URLCONF = "cms.urls"
 WSGI_APPLICATION = "cms.wsgi.application"
@@ -119,11 +158,13 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Embedded surveys run in a third-party iframe (a wifi landing page); their cookies must be
-# sent cross-site, which browsers only allow for Secure cookies with SameSite=None.
-if SESSION_COOKIE_SECURE:
-    SESSION_COOKIE_SAMESITE = "None"
-    CSRF_COOKIE_SAMESITE = "None"
+# Staff cookies are SameSite=Lax; a respondent's on public pages become SameSite=None;
+# Secure; Partitioned over HTTPS, for the embedded survey's third-party frame on the wifi
+# landing page (cms.middleware.CookiePolicyMiddleware decides per response).
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A signed-in session ends after this many minutes without a request (cms.sessions).
+INNSIKT_STAFF_IDLE_MINUTES = env.int("INNSIKT_STAFF_IDLE_MINUTES", default=30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -150,6 +191,16 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 # Exports and findings reports: never served directly, only through views that check
 # access and log the download.
 INNSIKT_PRIVATE_ROOT = env.str("INNSIKT_PRIVATE_ROOT", default=str(DATA_DIR / "private"))
+# Append-only record of panel erasures (keyed hashes only, cms.erasure_journal). It lives
+# outside the database so that it survives a restore, which replays it: a member erased
+# after a backup was taken stays erased. Never inside MEDIA_ROOT or INNSIKT_PRIVATE_ROOT
+# (a restore replaces those); copy it off the machine as often as the backups.
+INNSIKT_ERASURE_JOURNAL = env.str(
+    "INNSIKT_ERASURE_JOURNAL", default=str(DATA_DIR / "erasure-journal.jsonl")
+)
+# Passphrase that encrypts backups (manage.py backup); empty: backups are not encrypted.
+# Keep a copy away from the backups: without it they cannot be restored.
+INNSIKT_BACKUP_KEY = env.str("INNSIKT_BACKUP_KEY", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -232,6 +283,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panel.tasks.members_purge_unconfirmed",
         "schedule": 60 * 60,
     },
+    "health-heartbeat": {
+        "task": "cms.tasks.heartbeat",
+        # cms.health calls the worker stale after three missed beats; a heartbeat that
+        # waited in the queue longer than that says nothing any more, so it expires.
+        "schedule": 60,
+        "options": {"expires": 3 * 60},
+    },
 }
 
 # Security headers. The survey embed relaxes frame-ancestors per channel (surveys.views).
@@ -255,6 +313,33 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
     },
+}
+# The admin (excluded above: Wagtail's editor needs inline styles and scripts) gets what it
+# tolerates, enforced, and the rest report-only (cms.middleware.AdminSecurityHeadersMiddleware).
+INNSIKT_ADMIN_CSP = "frame-ancestors 'self'; base-uri 'self'; form-action 'self'; object-src 'none'"
+INNSIKT_ADMIN_CSP_REPORT_ONLY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'"
+)
+# Browser features no page of Innsikt uses are switched off (django-permissions-policy).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 
 # Innsikt's own settings.
@@ -280,17 +365,56 @@ INNSIKT_INTERVIEW_MAX_NO_SHOWS = env.int("INNSIKT_INTERVIEW_MAX_NO_SHOWS", defau
 # over (it must outlast sending one chunk); the sweep re-sends after three leases.
 INNSIKT_SEND_LEASE_SECONDS = env.int("INNSIKT_SEND_LEASE_SECONDS", default=300)
 
+# Logs go to stderr (the journal) as text or as one JSON object a line (LOG_FORMAT). Every
+# record — Django's, gunicorn's and Celery's (cms.celery) — passes one handler, whose filter
+# (cms.logging_privacy) removes e-mail addresses, tokens, query strings and IP addresses.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"privacy": {"()": "cms.logging_privacy.PrivacyFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["privacy"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's and gunicorn's defaults give these handlers of their own that bypass the
+        # filter (Django's mail_admins would even mail a failing request's details): their
+        # records go to the root's handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
+        # At DEBUG these write SQL parameters and template contexts, i.e. answers and
+        # addresses, which no filter can tell from other text: never below INFO.
+        "django.db.backends": {"level": "INFO"},
+        "django.template": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Health (cms.health, docs/deploy.md "Monitoring"): /health/ answers a request carrying
+# this token (Authorization: Bearer …) with every check's details; empty: no token works.
+INNSIKT_HEALTH_TOKEN = env.str("INNSIKT_HEALTH_TOKEN", default="")
+# Below this many MB free where Innsikt writes (data, private files, media), health warns.
+INNSIKT_HEALTH_MIN_FREE_MB = env.int("INNSIKT_HEALTH_MIN_FREE_MB", default=500)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,9 @@ if SECRET_KEY.startswith("REPLACE-ME") or len(SECRET_KEY) < 40:
 DEBUG = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_SAMESITE = "None"
-CSRF_COOKIE_SAMESITE = "None"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# Every account that uses the admin signs in with a second factor.
+INNSIKT_2FA_REQUIRED = env.bool("INNSIKT_2FA_REQUIRED", default=True)

@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery-test")  # noqa: F405
 INNSIKT_PANEL_RATE_LIMIT = "100000/h"
+# Erasures made by tests are journaled apart from a developer's own journal in var/.
+if not env.str("INNSIKT_ERASURE_JOURNAL", default=""):
+    INNSIKT_ERASURE_JOURNAL = str(DATA_DIR / "test-erasure-journal.jsonl")

@@ -56,7 +56,6 @@ from .my_data import (
     member_export,
     my_data_link_request,
     my_data_link_send,
-    my_data_member,
     my_data_member_for_email,
 )
 from .retention import (
@@ -79,31 +78,24 @@ from .signup import (
 )
 from .tokens import (
     CONFIRM_DAYS,
-    CONFIRM_SALT,
-    INVITE_SALT,
     MY_DATA_MINUTES,
-    MY_DATA_SALT,
-    UNSUBSCRIBE_SALT,
     TokenInvalid,
     confirmation_token,
     invitation_for_token,
     invitation_token,
+    member_for_confirmation,
     member_for_unsubscribe,
+    my_data_member,
     my_data_token,
-    token_unsign,
     unsubscribe_token,
 )
 
 __all__ = [
     "CHUNK",
     "CONFIRM_DAYS",
-    "CONFIRM_SALT",
-    "INVITE_SALT",
     "MAX_ATTEMPTS",
     "MY_DATA_MINUTES",
-    "MY_DATA_SALT",
     "RETENTION_NOTICE_DAYS",
-    "UNSUBSCRIBE_SALT",
     "ClaimLost",
     "MailTemplate",
     "MailTemplates",
@@ -134,6 +126,7 @@ __all__ = [
     "member_contact_block",
     "member_erase",
     "member_export",
+    "member_for_confirmation",
     "member_for_unsubscribe",
     "member_needs_reconsent",
     "member_signup",
@@ -150,7 +143,6 @@ __all__ = [
     "reminder_send",
     "reminders_dispatch",
     "signup_confirmation_send",
-    "token_unsign",
     "unsubscribe_token",
     "window_open",
 ]

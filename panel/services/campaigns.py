@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Campaign, CampaignOverride, Invitation, PanelMember
+from ..models import Campaign, CampaignOverride, Invitation, PanelMember, invitation_link_digest
 from .contact import contact_gate, next_send_time
 
 MAX_ATTEMPTS = 5
@@ -52,14 +52,14 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
         elif room is not None and len(eligible) >= room:
             summary["over-cap"] += 1
         else:
-            eligible.append(
-                Invitation(
-                    campaign=campaign,
-                    member_id=member_id,
-                    reconsent=decision.reconsent,
-                    reason=decision.reason,
-                )
+            invitation = Invitation(
+                campaign=campaign,
+                member_id=member_id,
+                reconsent=decision.reconsent,
+                reason=decision.reason,
             )
+            invitation.token_digest = invitation_link_digest(invitation.pk)  # no save()
+            eligible.append(invitation)
     first_launch = campaign.launched_at is None
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.RUNNING,

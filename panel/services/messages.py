@@ -157,7 +157,7 @@ def invitation_message(
     root = member.library.root_url
     with translation.override(member.language):
         url = root + reverse("panel_invitation", args=[invitation_token(invitation.pk)])
-        unsubscribe = root + reverse("panel_unsubscribe", args=[unsubscribe_token(member)])
+        unsubscribe = root + reverse("panel_unsubscribe", args=[unsubscribe_token(invitation.pk)])
     return _mail_message(
         template,
         to=member.email,

@@ -2,7 +2,6 @@
 erasure, and the log of staff access to personal data."""
 
 import uuid
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -11,22 +10,13 @@ from django.db import transaction
 from wagtail.models import Site
 
 from cms.abuse import address_mail_take
+from cms.erasure_journal import erasure_journal_append
 from cms.models import LibraryLogEntry
 from surveys.models import Response
 
 from ..loans import LOAN_ATTRIBUTES
 from ..models import AccessLog, PanelMember
 from .messages import my_data_link_message
-from .tokens import MY_DATA_MINUTES, MY_DATA_SALT, TokenInvalid, token_unsign
-
-
-def my_data_member(*, token: str) -> PanelMember:
-    """The member a sign-in link was made for. Raises TokenInvalid (expired after an hour)."""
-    member_id = token_unsign(token, MY_DATA_SALT, timedelta(minutes=MY_DATA_MINUTES))
-    member = PanelMember.objects.filter(pk=member_id).first()
-    if member is None:
-        raise TokenInvalid()
-    return member
 
 
 def my_data_member_for_email(*, library: Site, email: str) -> PanelMember | None:
@@ -160,6 +150,11 @@ def member_erase(*, member: PanelMember) -> None:
             content_type=ContentType.objects.get_for_model(PanelMember),
             object_id=str(member.pk),
         ).update(object_id=str(stand_in), label=str(stand_in))
+        # Inside the transaction: no erasure commits without its line in the journal, which
+        # a restore replays so that an older backup does not bring the member back.
+        erasure_journal_append(
+            library_id=member.library_id, member_id=member.pk, pseudonym=member.pseudonym
+        )
         member.delete()
 
 

@@ -20,7 +20,7 @@ from ..models import (
 )
 from .consent import consent_current
 from .messages import confirmation_message
-from .tokens import CONFIRM_DAYS, CONFIRM_SALT, TokenInvalid, token_unsign
+from .tokens import CONFIRM_DAYS, member_for_confirmation
 
 
 def member_signup(
@@ -91,10 +91,7 @@ def signup_confirmation_send(*, member_id: UUID | str) -> bool:
 def member_confirm(*, token: str) -> PanelMember:
     """Confirm the sign-up a link was made for. Raises TokenInvalid for tampered, unknown
     or expired links. Confirming twice is harmless."""
-    member_id = token_unsign(token, CONFIRM_SALT, timedelta(days=CONFIRM_DAYS))
-    member = PanelMember.objects.filter(pk=member_id).first()
-    if member is None:
-        raise TokenInvalid(expired=True)  # purged after its week
+    member = member_for_confirmation(token)
     if member.status == PanelMember.Status.PENDING:
         PanelMember.objects.filter(pk=member.pk, status=PanelMember.Status.PENDING).update(
             status=PanelMember.Status.ACTIVE,

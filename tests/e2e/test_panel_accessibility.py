@@ -64,6 +64,19 @@ CASES = [
 ]
 
 
+def _invitation(library_a, member, **fields) -> Invitation:
+    """An invitation of a survey campaign to ``member`` (its link opens the panel pages)."""
+    site = Site.objects.get(root_page=library_a)
+    campaign = Campaign.objects.create(
+        library=site,
+        name="Test",
+        survey=factories.survey(library_a, factories.BRANCHING, slug="panelsurvey"),
+        segment=Segment.objects.create(library=site, name="Alle"),
+        starts_at=timezone.now(),
+    )
+    return Invitation.objects.create(campaign=campaign, member=member, **fields)
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, language, case):
@@ -110,9 +123,8 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
     elif case.startswith("unsubscribe"):
         _fill(tab)
         _send(tab)
-        visit(
-            tab, f"{site_url}{prefix}/panel/avmeld/{unsubscribe_token(PanelMember.objects.get())}/"
-        )
+        invitation = _invitation(library_a, PanelMember.objects.get())
+        visit(tab, f"{site_url}{prefix}/panel/avmeld/{unsubscribe_token(invitation.pk)}/")
         if case == "unsubscribed":
             _send(tab)
             assert PanelMember.objects.get().status == "left"
@@ -129,16 +141,7 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
             text_nb="Nye vilkår.",
             text_en="New terms.",
         )
-        survey = factories.survey(library_a, factories.BRANCHING, slug="panelsurvey")
-        campaign = Campaign.objects.create(
-            library=site,
-            name="Test",
-            survey=survey,
-            segment=Segment.objects.create(library=site, name="Alle"),
-            starts_at=timezone.now(),
-        )
-        Invitation.objects.create(campaign=campaign, member=member, reconsent=True)
-        invitation = Invitation.objects.get()
+        invitation = _invitation(library_a, member, reconsent=True)
         visit(tab, f"{site_url}{prefix}/panel/inv/{invitation_token(invitation.pk)}/")
         expect(tab.locator(".panel")).to_contain_text(
             "Nye vilkår." if language == "nb" else "New terms."
