@@ -38,3 +38,6 @@ urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
+
+# A database or Redis restart gets "try again in a moment" (503), keeping what was sent.
+handler500 = "cms.error_views.server_error"

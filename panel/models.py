@@ -400,6 +400,9 @@ class Campaign(LibraryReferences, models.Model):
     launched_at = models.DateTimeField(null=True, blank=True)
     # Who the launch did not invite, and why: the contact rules' reason → how many.
     launch_summary = models.JSONField(default=dict, blank=True)
+    # Since when invitations wait for the task queue, which could not be reached to hand
+    # them over; cleared when the sweep hands them over (panel.tasks.campaigns_sweep).
+    queue_waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     panels = [
         FieldPanel("library"),

@@ -1,8 +1,8 @@
 """Panel tasks: thin interfaces over services (DESIGN.md C5)."""
 
-from datetime import datetime
-
 from celery import shared_task
+
+from cms.queueing import task_enqueue
 
 from . import services
 
@@ -29,27 +29,14 @@ def my_data_link_send(member_id: str) -> bool:
     return services.my_data_link_send(member_id=member_id)
 
 
-def _fan_out(ids: list[str], eta: datetime) -> int:
-    for start in range(0, len(ids), services.CHUNK):
-        invitations_send.apply_async(args=(ids[start : start + services.CHUNK],), eta=eta)
-    return len(ids)
-
-
 @shared_task(acks_late=True, ignore_result=True)
 def campaigns_sweep() -> int:
-    """Periodic: re-send invitations of running campaigns that are stuck (their worker was
-    killed, or their message lost) — inside the sending window only. Claims make it safe."""
+    """Periodic: hand over again invitations of running campaigns that wait — for the task
+    queue, which was down when they were made, or stuck (their worker was killed, or their
+    message lost). Claims make it safe to run twice."""
     from django.utils import timezone
 
-    from .models import Campaign
-
-    now = timezone.now()
-    total = 0
-    for campaign in Campaign.objects.filter(status=Campaign.Status.RUNNING):
-        if services.next_send_time(campaign, now) <= now:
-            ids = services.invitations_pending(campaign=campaign, now=now, stuck_only=True)
-            total += _fan_out(ids, now)
-    return total
+    return services.campaigns_sweep(now=timezone.now())
 
 
 @shared_task(
@@ -75,7 +62,8 @@ def reminders_dispatch() -> int:
 
     ready = services.reminders_dispatch(now=timezone.now())
     for reminder_id in ready:
-        reminder_send.delay(reminder_id)
+        if not task_enqueue(reminder_send, reminder_id):
+            break  # the queue is down: the next dispatch queues them again
     return len(ready)
 
 

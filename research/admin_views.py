@@ -126,6 +126,10 @@ def _download(request, job, action: str, detail: str, survey_id: int | None = No
     """A finished job's file, with the download logged (404 until it is done)."""
     if job.status != job.Status.DONE or not job.file:
         raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:  # removed from the disk (a restore without it, by hand)
+        raise Http404 from None
     research_log_record(
         user=request.user,
         action=action,
@@ -135,7 +139,7 @@ def _download(request, job, action: str, detail: str, survey_id: int | None = No
         detail=detail,
     )
     name = job.file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    return FileResponse(handle, as_attachment=True, filename=name)
 
 
 def reports(request, page_id: int):

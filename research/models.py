@@ -14,6 +14,7 @@ through a view that checks access and logs it.
 
 import os
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -24,6 +25,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -54,29 +56,90 @@ def private_storage() -> FileSystemStorage:
     return PrivateStorage()
 
 
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobFailure(models.TextChoices):
+    """Why a job failed, when Innsikt knows (the admin says it in words); empty: an error,
+    shown as it was raised."""
+
+    DISK_FULL = "disk-full", _("disk full")
+    INTERRUPTED = "interrupted", _("interrupted too often")
+
+
+# A job whose worker died is run again, at most this many times in all (research.services;
+# the failure messages below say "three times").
+JOB_MAX_ATTEMPTS = 3
+
+
+def job_stalled(before: datetime) -> Q:
+    """Running jobs with no sign of life (the heartbeat, or the claim itself) since
+    ``before``: their worker died, or hangs."""
+    return Q(status=JobStatus.RUNNING) & (
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before)
+    )
+
+
 class _Job(models.Model):
     """A long job as a row (DESIGN.md C7): who asked, its status and timing, and the error
-    when it failed; a worker claims it (research.services._job_claim)."""
+    when it failed. A worker claims it and renews a lease while it works; a job whose task
+    never reached the queue, or whose worker died, is handed over again by the sweep
+    (research.services: _job_claim, jobs_sweep)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    Status = JobStatus
+    Failure = JobFailure
+    # The job's failures in words, by kind of job (ExportJob, ReportJob).
+    FAILURE_MESSAGES: dict[str, Any] = {}
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
+    failure = models.CharField(max_length=20, choices=Failure.choices, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the job's task was last handed to the task queue; empty: never (the queue could
+    # not be reached) — the sweep hands it over when the queue is back.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # When the current attempt claimed the job; also the claim's token (research.services).
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed while a worker runs the job: older than the lease, the worker is gone.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+
+    @property
+    def failure_message(self) -> str:
+        """What went wrong, in words, when Innsikt knows; else ''."""
+        return str(self.FAILURE_MESSAGES.get(self.failure, ""))
+
+    @property
+    def waiting(self) -> str:
+        """For a queued job, why it has not started yet, in words; '' while all is well."""
+        if self.status != JobStatus.QUEUED:
+            return ""
+        if self.enqueued_at is None:
+            return str(
+                _(
+                    "Waiting for the task queue, which cannot be reached just now. It will "
+                    "start automatically when the queue is back."
+                )
+            )
+        if self.attempts:
+            return str(_("Interrupted (its worker stopped); it will start again automatically."))
+        patience = timedelta(seconds=settings.INNSIKT_JOB_REQUEUE_SECONDS)
+        if self.created_at and timezone.now() - self.created_at > patience:
+            return str(_("Waiting for a free worker; it will start automatically."))
+        return ""
 
 
 class ExportJob(_Job):
@@ -93,6 +156,18 @@ class ExportJob(_Job):
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     file = models.FileField(storage=private_storage, upload_to="exports/", blank=True)
+
+    FAILURE_MESSAGES = {
+        JobFailure.DISK_FULL: _(
+            "The server ran out of disk space while writing the export. Nothing was saved; "
+            "ask your administrator to free space, then try again."
+        ),
+        JobFailure.INTERRUPTED: _(
+            "The export was interrupted three times before it was finished (its worker "
+            "stopped, or ran out of memory). Nothing was saved; try again, or ask your "
+            "administrator to look at the workers."
+        ),
+    }
 
     class Meta(_Job.Meta):
         verbose_name = _("export")
@@ -249,6 +324,18 @@ class ReportJob(_Job):
     step = models.CharField(max_length=40, blank=True)  # what the worker is doing now
     file = models.FileField(storage=private_storage, upload_to="reports/", blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
+
+    FAILURE_MESSAGES = {
+        JobFailure.DISK_FULL: _(
+            "The server ran out of disk space while writing the PDF. Nothing was saved; "
+            "ask your administrator to free space, then try again."
+        ),
+        JobFailure.INTERRUPTED: _(
+            "Making the PDF was interrupted three times before it was finished (its worker "
+            "stopped, or ran out of memory). Nothing was saved; try again, or ask your "
+            "administrator to look at the workers."
+        ),
+    }
 
     class Meta(_Job.Meta):
         verbose_name = _("report PDF")

@@ -1,30 +1,51 @@
 """Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), and the
-research log (who exported, generated or downloaded what, when)."""
+research log (who exported, generated or downloaded what, when).
 
-import tempfile
+A job's life: its row is made and, on commit, its task handed to the queue
+(``_job_enqueue``; a queue that cannot be reached leaves it queued). A worker claims it
+(``_job_claim``, the one UPDATE that makes the task safe to run twice), renews a lease
+while it works (``_job_heartbeat``) and offers the file only when it is whole
+(research.job_files). The sweep (``jobs_sweep``, every minute) hands over what never
+reached the queue and runs again what lost its worker, JOB_MAX_ATTEMPTS times at most."""
+
+import logging
+import threading
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.queueing import task_enqueue
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
 from .export_coding import csv_chunks, export_csv_plan
 from .exports import LINE_WRITERS, WRITERS, export_cells, export_columns, export_paths
 from .filters import Filters, filters_from_json, filters_to_json
-from .models import ExportJob, FindingsReportPage, ReportJob, ResearchLog
+from .job_files import disk_full, file_publish, work_folder, work_folders_remove
+from .models import (
+    JOB_MAX_ATTEMPTS,
+    ExportJob,
+    FindingsReportPage,
+    JobFailure,
+    JobStatus,
+    ReportJob,
+    ResearchLog,
+    job_stalled,
+    private_storage,
+)
 from .scrub import scrubber
 from .selectors import (
     export_connection,
@@ -36,20 +57,143 @@ from .selectors import (
     survey_row_count,
 )
 
-STALE_RUN = timedelta(hours=1)  # a running job older than this lost its worker
+log = logging.getLogger("innsikt.research")
+
+JobModel = type[ExportJob] | type[ReportJob]
+HEARTBEATS_PER_LEASE = 3  # a worker renews its lease this often per lease: two may be late
 
 
-def _job_claim(model: Any, job_id: UUID | str, **fields: Any) -> bool:
-    """Claim a queued job row (or one whose worker died STALE_RUN ago) for this worker: the
-    one UPDATE that makes a job task safe to run twice."""
+def job_lease() -> timedelta:
+    """How long a job's claim holds without a heartbeat (INNSIKT_JOB_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.INNSIKT_JOB_LEASE_SECONDS)
+
+
+def _job_claim(model: JobModel, job_id: UUID | str, **fields: Any) -> datetime | None:
+    """Claim a job for this worker: a queued one, or a running one whose lease ran out (its
+    worker died) and that has attempts left — the one UPDATE that makes a job task safe to
+    run twice. Returns the claim's token (the attempt's ``started_at``; every later write
+    of the attempt is conditional on it, so a worker that lost its claim changes nothing),
+    or None when there was nothing to claim."""
     now = timezone.now()
-    return bool(
-        model.objects.filter(
-            Q(status=model.Status.QUEUED)
-            | Q(status=model.Status.RUNNING, started_at__lt=now - STALE_RUN),
-            pk=job_id,
-        ).update(status=model.Status.RUNNING, started_at=now, error="", **fields)
+    lost = job_stalled(now - job_lease()) & Q(attempts__lt=JOB_MAX_ATTEMPTS)
+    claimed = model.objects.filter(Q(status=JobStatus.QUEUED) | lost, pk=job_id).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        error="",
+        failure="",
+        **fields,
     )
+    return now if claimed else None
+
+
+def _job_mine(model: JobModel, job_id: UUID | str, token: datetime) -> Any:
+    """The job's row while this attempt still holds the claim (``token``)."""
+    return model.objects.filter(pk=job_id, status=JobStatus.RUNNING, started_at=token)
+
+
+def _job_folder(model: JobModel, job_id: UUID | str) -> tuple[str, Path]:
+    """The job's folder in private storage: (name for the file field, path)."""
+    prefix = str(model._meta.get_field("file").upload_to).strip("/")  # type: ignore[union-attr]
+    name = f"{prefix}/{job_id}"
+    return name, Path(private_storage().path(name))
+
+
+@contextmanager
+def _job_heartbeat(model: JobModel, job_id: UUID | str, token: datetime) -> Iterator[None]:
+    """Renew the job's lease while the block runs, from a thread of its own (a report's
+    rendering is one long call) with its own database connection. It stops with the block,
+    or when the claim is lost; a database error is logged and the next beat tries again."""
+    interval = job_lease().total_seconds() / HEARTBEATS_PER_LEASE
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    if not _job_mine(model, job_id, token).update(heartbeat_at=timezone.now()):
+                        return  # the claim is another attempt's now
+                except DatabaseError as exc:
+                    log.warning("job heartbeat not written (%s)", type(exc).__name__)
+        finally:
+            connections.close_all()  # this thread's own
+
+    thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _job_fail(model: JobModel, job_id: UUID | str, token: datetime, exc: Exception) -> str:
+    """Record the attempt's failure on the row (if the claim is still its own): a full
+    disk in words (JobFailure.DISK_FULL), anything else as it was raised."""
+    _job_mine(model, job_id, token).update(
+        status=JobStatus.FAILED,
+        failure=JobFailure.DISK_FULL if disk_full(exc) else "",
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        heartbeat_at=None,
+        finished_at=timezone.now(),
+    )
+    return _job_status(model, job_id)
+
+
+def _job_status(model: JobModel, job_id: UUID | str) -> str:
+    status = model.objects.filter(pk=job_id).values_list("status", flat=True).first()
+    return status or "gone"
+
+
+def _job_enqueue(model: JobModel, job_id: UUID | str) -> bool:
+    """Hand the job's task to the task queue and record when. False when the queue cannot
+    be reached (cms.queueing): nothing is recorded, the admin says the job waits for the
+    queue, and the sweep hands it over once the queue is back. Call it on commit."""
+    from .tasks import export_run, report_run  # the tasks module imports this one
+
+    if not task_enqueue(export_run if model is ExportJob else report_run, str(job_id)):
+        return False
+    model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(enqueued_at=timezone.now())
+    return True
+
+
+def jobs_sweep(*, now: datetime) -> dict[str, int]:
+    """Periodic (research.tasks.jobs_sweep, every minute); safe to run twice, or on two
+    workers at once (every change is a conditional UPDATE, and a job handed over twice
+    runs once: its claim).
+
+    - A running job whose lease ran out lost its worker: it is queued again — or, after
+      JOB_MAX_ATTEMPTS attempts, failed as interrupted, and its work files removed.
+    - A queued job whose task never reached the queue, or was handed over
+      INNSIKT_JOB_REQUEUE_SECONDS ago and has not started, is handed to the queue (again).
+
+    Returns how many jobs were ``requeued``, ``failed`` and ``handed`` over."""
+    counts: Counter[str] = Counter()
+    lost = now - job_lease()
+    patience = now - timedelta(seconds=settings.INNSIKT_JOB_REQUEUE_SECONDS)
+    for model in (ExportJob, ReportJob):
+        stalled = model.objects.filter(job_stalled(lost))
+        for pk in stalled.filter(attempts__gte=JOB_MAX_ATTEMPTS).values_list("pk", flat=True):
+            if stalled.filter(pk=pk, attempts__gte=JOB_MAX_ATTEMPTS).update(
+                status=JobStatus.FAILED,
+                failure=JobFailure.INTERRUPTED,
+                heartbeat_at=None,
+                finished_at=now,
+            ):
+                work_folders_remove(_job_folder(model, pk)[1])
+                counts["failed"] += 1
+        counts["requeued"] += stalled.filter(attempts__lt=JOB_MAX_ATTEMPTS).update(
+            status=JobStatus.QUEUED, enqueued_at=None, heartbeat_at=None
+        )
+        waiting = model.objects.filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=patience), status=JobStatus.QUEUED
+        )
+        for pk in waiting.values_list("pk", flat=True):
+            if not _job_enqueue(model, pk):
+                return dict(+counts)  # the queue is down again: the next sweep tries
+            counts["handed"] += 1
+    return dict(+counts)
 
 
 def research_log_record(
@@ -139,9 +283,8 @@ def export_write(
 
 
 def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:
-    """Create the export's job row and hand it to a worker when the transaction commits."""
-    from .tasks import export_run as run_task
-
+    """Create the export's job row and hand it to the task queue when the transaction
+    commits (a queue that cannot be reached leaves it queued, for the sweep)."""
     if format not in WRITERS:
         raise ValueError(f"unknown export format {format!r}")
     filters_check(survey=survey, filters=filters)
@@ -156,7 +299,7 @@ def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters
         object_id=str(job.pk),
         detail=format,
     )
-    transaction.on_commit(partial(run_task.delay, str(job.pk)))
+    transaction.on_commit(partial(_job_enqueue, ExportJob, job.pk))
     return job
 
 
@@ -183,62 +326,67 @@ def export_progress(
         due[0] = now + interval
         if not total:
             total.append(survey_row_count(survey, filters))
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total[0])
+        # The attempt's own row (its claim's token), and its lease renewed with it.
+        ExportJob.objects.filter(pk=job.pk, started_at=job.started_at).update(
+            rows_done=done, rows_total=total[0], heartbeat_at=timezone.now()
+        )
 
     return progress
 
 
 def export_run(*, job_id: UUID | str) -> str:
-    """Write the export's file. Safe to run twice: only a queued job (or one whose worker
-    died an hour ago) is claimed; a failure is recorded on the row, not raised."""
-    claimed = _job_claim(ExportJob, job_id, rows_done=0)
+    """Write the export's file. Safe to run twice: only a queued job, or one whose worker
+    died (its lease ran out), is claimed. The file appears under its final name only when
+    it is whole (research.job_files). A failure is recorded on the row, not raised — a
+    full disk in words — and its work files are removed. Returns the job's status."""
+    token = _job_claim(ExportJob, job_id, rows_done=0)
     job = ExportJob.objects.select_related("survey").filter(pk=job_id).first()
-    if not claimed or job is None:
+    if token is None or job is None:
         return job.status if job else "gone"
     survey = job.survey
+    # On SQLite a second connection writing while the export's rows are read would lock
+    # the database: there the progress reports alone renew the lease (export_progress).
+    lease: AbstractContextManager[None] = (
+        nullcontext() if connection.vendor == "sqlite" else _job_heartbeat(ExportJob, job.pk, token)
+    )
     try:
-        k, card_pattern = library_privacy(survey)
-        filters = filters_from_json(job.filters)
-        filters_check(survey=survey, filters=filters)  # members may have left since
-        suffix = WRITERS[job.format][1]
-        progress = export_progress(job, survey, filters)
-
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"export.{suffix}"
-            rows = export_write(
-                survey=survey,
-                filters=filters,
-                format=job.format,
-                target=path,
-                progress=progress,
-                k=k,
-                card_pattern=card_pattern,
-            )
-            name = f"{survey.slug}-{timezone.localdate():%Y%m%d}-{str(job.pk)[:8]}.{suffix}"
-            with path.open("rb") as handle:
-                job.file.save(name, File(handle), save=False)
-        ExportJob.objects.filter(pk=job.pk).update(
+        with lease:
+            k, card_pattern = library_privacy(survey)
+            filters = filters_from_json(job.filters)
+            filters_check(survey=survey, filters=filters)  # members may have left since
+            suffix = WRITERS[job.format][1]
+            progress = export_progress(job, survey, filters)
+            folder, path = _job_folder(ExportJob, job.pk)
+            base = f"{survey.slug[:40]}-{timezone.localdate():%Y%m%d}.{suffix}"
+            with work_folder(path) as work:
+                written = work / f"export.{suffix}"
+                rows = export_write(
+                    survey=survey,
+                    filters=filters,
+                    format=job.format,
+                    target=written,
+                    progress=progress,
+                    k=k,
+                    card_pattern=card_pattern,
+                )
+                file_publish(written, path / base)
+        _job_mine(ExportJob, job.pk, token).update(
             status=ExportJob.Status.DONE,
-            file=job.file.name,
+            file=f"{folder}/{base}",
             rows_done=rows,
             rows_total=rows,
+            heartbeat_at=None,
             finished_at=timezone.now(),
         )
-        return ExportJob.Status.DONE
     except Exception as exc:  # the row shows the error; the admin never sees a 500
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=timezone.now(),
-        )
-        return ExportJob.Status.FAILED
+        return _job_fail(ExportJob, job.pk, token, exc)
+    return _job_status(ExportJob, job.pk)
 
 
 def report_generate(*, report: FindingsReportPage, user: Any) -> ReportJob:
     """Create a PDF version of the report's latest revision (what the researcher sees in
-    the preview) and hand it to a worker when the transaction commits."""
-    from .tasks import report_run as run_task
-
+    the preview) and hand it to the task queue when the transaction commits (a queue that
+    cannot be reached leaves it queued, for the sweep)."""
     revision = report.latest_revision
     job = ReportJob.objects.create(
         report=report,
@@ -253,47 +401,53 @@ def report_generate(*, report: FindingsReportPage, user: Any) -> ReportJob:
         object_id=str(job.pk),
         detail=report.title,
     )
-    transaction.on_commit(partial(run_task.delay, str(job.pk)))
+    transaction.on_commit(partial(_job_enqueue, ReportJob, job.pk))
     return job
 
 
 def report_run(*, job_id: UUID | str) -> str:
-    """Render the job's PDF. Safe to run twice: only a queued job (or one whose worker died
-    an hour ago) is claimed; a failure is recorded on the row, not raised."""
+    """Render the job's PDF. Safe to run twice: only a queued job, or one whose worker died
+    (its lease ran out), is claimed; the lease is renewed while WeasyPrint renders. The
+    file appears under its final name only when it is whole (research.job_files). A
+    failure is recorded on the row, not raised — a full disk in words. Returns the job's
+    status."""
     from wagtail.models import Revision
 
     from .reports import report_pdf
 
-    claimed = _job_claim(ReportJob, job_id, step="analysing")
+    token = _job_claim(ReportJob, job_id, step="analysing")
     job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()
-    if not claimed or job is None:
+    if token is None or job is None:
         return job.status if job else "gone"
     try:
-        page: Any = job.report
-        revision = Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
-        if revision is not None:
-            page = revision.as_object()
-        by = (
-            job.created_by.get_full_name() or job.created_by.get_username()
-            if job.created_by
-            else ""
-        )
-        content, pages = report_pdf(page, generated_by=by)
-        name = f"{job.report.slug}-{timezone.localdate():%Y%m%d}-{str(job.pk)[:8]}.pdf"
-        job.file.save(name, ContentFile(content), save=False)
-        ReportJob.objects.filter(pk=job.pk).update(
+        with _job_heartbeat(ReportJob, job.pk, token):
+            page: Any = job.report
+            revision = (
+                Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
+            )
+            if revision is not None:
+                page = revision.as_object()
+            by = (
+                job.created_by.get_full_name() or job.created_by.get_username()
+                if job.created_by
+                else ""
+            )
+            content, pages = report_pdf(page, generated_by=by)
+            folder, path = _job_folder(ReportJob, job.pk)
+            base = f"{job.report.slug[:40]}-{timezone.localdate():%Y%m%d}.pdf"
+            with work_folder(path) as work:
+                written = work / "report.pdf"
+                written.write_bytes(content)
+                file_publish(written, path / base)
+        _job_mine(ReportJob, job.pk, token).update(
             status=ReportJob.Status.DONE,
             step="",
-            file=job.file.name,
+            file=f"{folder}/{base}",
             pages=pages,
+            heartbeat_at=None,
             finished_at=timezone.now(),
         )
-        return ReportJob.Status.DONE
     except Exception as exc:  # the row shows the error; the admin never sees a 500
-        ReportJob.objects.filter(pk=job.pk).update(
-            status=ReportJob.Status.FAILED,
-            step="",
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=timezone.now(),
-        )
-        return ReportJob.Status.FAILED
+        ReportJob.objects.filter(pk=job.pk, started_at=token).update(step="")
+        return _job_fail(ReportJob, job.pk, token, exc)
+    return _job_status(ReportJob, job.pk)

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from cms.queueing import task_enqueue
+
 from . import services
 
 
@@ -15,6 +17,15 @@ def export_run(job_id: str) -> str:
 def report_run(job_id: str) -> str:
     """Render a findings report's PDF; safe to run twice (the job row is claimed)."""
     return services.report_run(job_id=job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def jobs_sweep() -> dict[str, int]:
+    """Periodic (Celery beat, every minute): hand over exports and report PDFs that never
+    reached the task queue, and run again those whose worker died. Safe to run twice."""
+    from django.utils import timezone
+
+    return services.jobs_sweep(now=timezone.now())
 
 
 @shared_task(
@@ -37,7 +48,8 @@ def interview_reminders_dispatch() -> int:
 
     due = interviews.interview_reminders_due(now=timezone.now())
     for booking_id in due:
-        interview_reminder_send.delay(booking_id)
+        if not task_enqueue(interview_reminder_send, booking_id):
+            break  # the queue is down: the next dispatch queues them again
     return len(due)
 
 

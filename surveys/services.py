@@ -4,6 +4,7 @@ Typed, keyword-only, validate before they write (DESIGN.md C2).
 """
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -113,6 +114,15 @@ def survey_start_record(*, page: SurveyPage, channel: Channel | None) -> None:
             )
 
 
+def _response_stored(response_id: UUID | None, answers: dict[str, Any]) -> Response | None:
+    """The response already stored under ``response_id`` with these same answers."""
+    if response_id is None:
+        return None
+    stored = Response.objects.filter(pk=response_id).first()
+    same = stored is not None and stored.answers == json.loads(json.dumps(answers))
+    return stored if same else None
+
+
 def response_submit(
     *,
     page: SurveyPage,
@@ -123,15 +133,24 @@ def response_submit(
     pseudonym: str = "",
     quotas: list[Quota] | None = None,
     count_start: bool = False,
+    response_id: UUID | None = None,
 ) -> Response:
     """Store a finished response.
 
     Keeps only answers to questions the logic shows (surveys.logic.evaluate). Raises
     SurveyUnavailable when the survey is closed, not open yet or full, or a quota screens
-    the respondent out. Sends ``response_submitted`` after commit. Not idempotent by
-    itself: the wizard's storage reset and the one-per-browser cookie stop a replay.
-    ``count_start`` also counts the respondent as started (a survey finished in one
-    request), in the same transaction.
+    the respondent out. Sends ``response_submitted`` after commit. ``count_start`` also
+    counts the respondent as started (a survey finished in one request), in the same
+    transaction.
+
+    Idempotent per ``response_id`` and answers: the wizard picks the id before the last
+    page is sent (surveys.views), so a submission sent again — after the database or Redis
+    failed between storing it and the respondent seeing the thank-you page — finds its
+    response already stored and stores nothing twice (and counts no quota twice: the check
+    comes before the survey's state, so a survey that filled up meanwhile still says
+    thanks). Other answers under a known id are another submission, stored under a new id
+    (on a shared tablet at an event, the Back button resends the id with the next person's
+    answers).
 
     A response limit or a quota holds under simultaneous submissions: when the survey has
     either, the counts and the insert happen in one transaction that first locks the
@@ -141,39 +160,54 @@ def response_submit(
     quotas = survey_quotas(page) if quotas is None else quotas
     counted = page.response_limit is not None or bool(quotas)
     kept = evaluate(version.schema, answers).answers
-    with transaction.atomic():
-        if counted:
-            # Without the lock two last respondents both count N-1 and both insert. Every
-            # translation's row is locked (they share quotas), in pk order so submitters
-            # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
-            # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
-            # but lets other rows' foreign keys to the page (a start count, a draft) through.
-            # Under READ COMMITTED the counts below see what the previous holder committed.
-            # SQLite ignores select_for_update: the promise is made on PostgreSQL.
-            list(
-                SurveyPage.objects.select_for_update(of=("self",), no_key=True)
-                .filter(translation_key=page.translation_key)
-                .order_by("pk")
-                .values_list("pk", flat=True)
+    try:
+        with transaction.atomic():
+            if counted:
+                # Without the lock two last respondents both count N-1 and both insert. Every
+                # translation's row is locked (they share quotas), in pk order so submitters
+                # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
+                # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
+                # but lets other rows' foreign keys to the page (a start count, a draft) through.
+                # Under READ COMMITTED the counts below see what the previous holder committed.
+                # SQLite ignores select_for_update: the promise is made on PostgreSQL.
+                list(
+                    SurveyPage.objects.select_for_update(of=("self",), no_key=True)
+                    .filter(translation_key=page.translation_key)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            earlier = Response.objects.filter(pk=response_id).first() if response_id else None
+            if earlier is not None:
+                if earlier.answers == json.loads(json.dumps(kept)):
+                    return earlier  # sent again: stored already
+                response_id = None  # the same id with other answers: another submission
+            state = survey_state(page, quotas)
+            if state != "open":
+                raise SurveyUnavailable(state)
+            blocking = quota_blocking(page, kept, quotas)
+            if blocking is not None:
+                raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
+            if count_start:
+                survey_start_record(page=page, channel=channel)
+            response = Response(
+                survey=page,
+                version=version,
+                channel=channel,
+                channel_kind=channel.kind if channel else Channel.Kind.LINK,
+                language=language,
+                answers=kept,
+                submitted_on=timezone.localdate() if page.store_date else None,
+                pseudonym=pseudonym,
             )
-        state = survey_state(page, quotas)
-        if state != "open":
-            raise SurveyUnavailable(state)
-        blocking = quota_blocking(page, kept, quotas)
-        if blocking is not None:
-            raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
-        if count_start:
-            survey_start_record(page=page, channel=channel)
-        response = Response.objects.create(
-            survey=page,
-            version=version,
-            channel=channel,
-            channel_kind=channel.kind if channel else Channel.Kind.LINK,
-            language=language,
-            answers=kept,
-            submitted_on=timezone.localdate() if page.store_date else None,
-            pseudonym=pseudonym,
-        )
+            if response_id is not None:
+                response.pk = response_id
+            response.save(force_insert=True)
+    except IntegrityError:
+        # The same submission sent twice at once: the second insert waited for the first.
+        stored = _response_stored(response_id, kept)
+        if stored is None:
+            raise
+        return stored
     transaction.on_commit(
         lambda: response_submitted.send(
             sender=Response, response_id=response.pk, survey_id=page.pk, pseudonym=pseudonym

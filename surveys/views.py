@@ -7,6 +7,7 @@ Thin views (DESIGN.md C2): they check state and abuse control, run the formtools
 import contextlib
 import re
 import secrets
+import uuid
 from collections import OrderedDict
 from functools import partial
 from typing import Any
@@ -17,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.storage import get_storage
@@ -51,7 +52,10 @@ CHANNEL_PATH_RE = re.compile(r"^(?:/[a-z]{2})?/s/(?P<code>[a-z0-9]{6,16})/")
 RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
 STORAGE = "formtools.wizard.storage.session.SessionStorage"
-FORM_META = {"csrfmiddlewaretoken", HONEYPOT, "wizard_save", "wizard_goto_step"}
+# The id the response will be stored under, chosen before the last page is sent, so the
+# same submission sent twice is stored once (surveys.services.response_submit).
+SUBMISSION = "submission"
+FORM_META = {"csrfmiddlewaretoken", HONEYPOT, SUBMISSION, "wizard_save", "wizard_goto_step"}
 
 
 # ---- cookies: one-response-per-browser and the rate-limit token ---------------------------
@@ -160,6 +164,14 @@ def _message(
     return _frame(response, rt)
 
 
+SESSION_LOST_NOTICE = gettext_lazy(
+    "Sorry – the answers you gave on the earlier pages were lost: our service was briefly "
+    "interrupted, or the survey was left open for a long time. Please answer again from the "
+    "first page; what you typed on the page you just sent is kept. Nothing unfinished has "
+    "been stored."
+)
+
+
 # ---- the wizard ----------------------------------------------------------------------------
 class SurveyWizard(SessionWizardView):
     """formtools' session wizard over the frozen schema: one step per survey page, shown or
@@ -192,6 +204,28 @@ class SurveyWizard(SessionWizardView):
             extra["seed"] = secrets.randbelow(2**31)
             self.storage.extra_data = extra
         return int(extra["seed"])
+
+    def submission_id(self) -> uuid.UUID:
+        """The id the response will be stored under: kept in the wizard's storage from the
+        first page sent; before that, the one the page was shown with (a survey of one
+        page is sent in the request that stores it), else a new one."""
+        for candidate in (
+            self.storage.extra_data.get(SUBMISSION),
+            self.request.POST.get(SUBMISSION),
+        ):
+            with contextlib.suppress(TypeError, ValueError, AttributeError):
+                return uuid.UUID(candidate)
+        return uuid.uuid4()
+
+    def _session_lost(self, posted: str) -> bool:
+        """A later page was sent but the wizard's storage is empty: the session is gone —
+        Redis restarted without its data, or the session expired while the page was open."""
+        return (
+            posted in self.steps_by_key
+            and posted != self.steps.first
+            and not self.storage.extra_data.get("started")
+            and all(self.storage.get_step_data(k) is None for k in self.steps_by_key)
+        )
 
     def evaluation(self) -> Evaluation:
         """Logic over the stored, valid answers (memoised; formtools drops attributes named
@@ -286,6 +320,12 @@ class SurveyWizard(SessionWizardView):
                 "it again; your answers are still filled in."
             )
             return self.render(form, notice=notice, status=429)
+        if self._session_lost(posted):
+            # Start again from the first page, keeping what was typed on this one.
+            self.storage.current_step = self.steps.first
+            self.storage.set_step_data(posted, self._raw())
+            self._forget_caches()
+            return self.render(self.get_form(), notice=SESSION_LOST_NOTICE)
         if not self._reachable(posted):
             # A tampered, stale or skipped-ahead step: continue where the respondent is.
             step = self.storage.current_step
@@ -320,6 +360,7 @@ class SurveyWizard(SessionWizardView):
         if not extra.get("started"):
             self._start_pending = True
             extra["started"] = True
+            extra[SUBMISSION] = str(self.submission_id())
             self.storage.extra_data = extra
         return self._raw()
 
@@ -351,6 +392,7 @@ class SurveyWizard(SessionWizardView):
             questions=form.view(),
             errors=form.error_list() if form.is_bound else [],
             honeypot=HONEYPOT,
+            submission=self.submission_id(),
             notice=kwargs.get("notice"),
         )
         return context
@@ -390,6 +432,7 @@ class SurveyWizard(SessionWizardView):
                 quotas=self.rt.quotas,
                 count_start=count_start,
                 pseudonym=pseudonym,
+                response_id=self.submission_id(),
             )
         except SurveyUnavailable as exc:
             return _message(self.request, self.rt, exc.state)
@@ -522,6 +565,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF failure page in the site's look, framed like the survey it belongs to
     (so an embedded survey shows the message inside its frame, not a browser error)."""
     response = render(request, "403_csrf.html", {"reason": reason}, status=403)
+    return frame_for_path(request, response)
+
+
+def frame_for_path(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A page outside the wizard (CSRF failure, "try again in a moment") framed like the
+    survey whose channel address it answers, so an embed shows it inside its frame."""
     match = CHANNEL_PATH_RE.match(request.path)
     if match:
         with contextlib.suppress(Http404):

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from email import policy
 from pathlib import Path
 
@@ -52,9 +53,13 @@ def smtp_server():
     controller.stop()
 
 
-def worker_start(log_path: Path, smtp_port: int, **env_extra: str) -> subprocess.Popen:
+def worker_start(
+    log_path: Path, smtp_port: int, *, wrap: Sequence[str] = (), **env_extra: str
+) -> subprocess.Popen:
     """Start `celery worker` (solo pool) on the test database and broker, its mail going
-    to the test's SMTP server; return once it is ready (fail the test if it is not)."""
+    to the test's SMTP server; return once it is ready (fail the test if it is not).
+    ``wrap`` goes before the command (e.g. ``unshare`` with a script that ends in
+    ``exec "$@"``: the process started is then the worker itself)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.test",
@@ -65,6 +70,7 @@ def worker_start(log_path: Path, smtp_port: int, **env_extra: str) -> subprocess
     log = log_path.open("w")
     worker = subprocess.Popen(
         [
+            *wrap,
             sys.executable,
             "-m",
             "celery",
@@ -92,6 +98,70 @@ def worker_start(log_path: Path, smtp_port: int, **env_extra: str) -> subprocess
         time.sleep(0.3)
     worker.kill()
     pytest.fail("worker did not start: " + log_path.read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_start(log_path: Path, **env_extra: str) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn (2 sync workers, as deploy/gunicorn.conf.py) serving cms.wsgi on the
+    test database; return the process and its base URL once it answers."""
+    import urllib.request
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": _database_url(),
+        **env_extra,
+    }
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cms.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--timeout=30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail("gunicorn stopped: " + log_path.read_text())
+        try:
+            with urllib.request.urlopen(f"{url}/health/", timeout=5):
+                return server, url
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP answer (503 too): it is serving
+                return server, url
+            time.sleep(0.3)
+    server.kill()
+    pytest.fail("gunicorn did not start: " + log_path.read_text())
+
+
+def process_children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` (gunicorn's workers)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
 
 
 def worker_stop(worker: subprocess.Popen) -> None:

@@ -7,6 +7,10 @@ INNSIKT_ENV=production) refuses to start without SECRET_KEY.
 from pathlib import Path
 
 import environ
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -133,6 +137,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'innsikt.sqlite3'}")
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# A kept connection is checked before a request reuses it, so after a database restart the
+# first request opens a new one instead of failing on the dead one (cms.faults).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -142,7 +149,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 def _cache_from_url(url: str) -> dict:
     """CACHE_URL: redis://host:port/db, or file:///path, or locmem://."""
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # After a Redis restart a kept connection is dead: reconnect and retry at once
+            # instead of failing the request. While Redis is down, fail within a second
+            # ("try again in a moment", cms.faults) rather than hang.
+            "OPTIONS": {
+                "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 2),
+                "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+                "socket_connect_timeout": 1,
+                "socket_timeout": 5,
+            },
+        }
     if url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     path = url.removeprefix("file://") if url.startswith("file://") else str(DATA_DIR / "cache")
@@ -150,10 +169,12 @@ def _cache_from_url(url: str) -> dict:
 
 
 CACHES = {"default": _cache_from_url(env.str("CACHE_URL", default=f"file://{DATA_DIR / 'cache'}"))}
+# Keeps the keys of installations (or test runs) that share one Redis database apart.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 
 # Sessions live in the cache, never in the database: an anonymous respondent's in-progress
 # wizard must leave no row that a database dump could line up with a stored response.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "cms.session_store"  # the cache backend; a cache fault is not "no session"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
@@ -256,6 +277,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A publish to a broker that is down is retried once, briefly, then given up
+# (cms.queueing.task_enqueue): a click waits a few seconds at most, and the job or
+# invitation stays queued for a sweep to hand over when the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # redis-py waits without end by default, to connect and on a connection gone silent.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-survey-drafts": {
@@ -270,6 +304,12 @@ CELERY_BEAT_SCHEDULE = {
     "interview-reminders": {
         "task": "research.tasks.interview_reminders_dispatch",
         "schedule": 15 * 60,
+    },
+    "research-jobs-sweep": {
+        # Exports and report PDFs whose task never reached the queue, or whose worker died.
+        "task": "research.tasks.jobs_sweep",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
     "panel-campaigns-sweep": {
         "task": "panel.tasks.campaigns_sweep",
@@ -364,6 +404,13 @@ INNSIKT_INTERVIEW_MAX_NO_SHOWS = env.int("INNSIKT_INTERVIEW_MAX_NO_SHOWS", defau
 # How long a worker's claim on a chunk of invitations holds before another may take it
 # over (it must outlast sending one chunk); the sweep re-sends after three leases.
 INNSIKT_SEND_LEASE_SECONDS = env.int("INNSIKT_SEND_LEASE_SECONDS", default=300)
+# An export or report PDF being made renews its lease (a heartbeat) every third of this;
+# a job whose lease ran out lost its worker, and the sweep (research.tasks.jobs_sweep,
+# every minute) runs it again — three attempts at most.
+INNSIKT_JOB_LEASE_SECONDS = env.int("INNSIKT_JOB_LEASE_SECONDS", default=180)
+# A queued job not started this long after it was handed to the task queue is handed
+# over again by the sweep, and the admin says it is waiting.
+INNSIKT_JOB_REQUEUE_SECONDS = env.int("INNSIKT_JOB_REQUEUE_SECONDS", default=60)
 
 # Logs go to stderr (the journal) as text or as one JSON object a line (LOG_FORMAT). Every
 # record — Django's, gunicorn's and Celery's (cms.celery) — passes one handler, whose filter

@@ -20,8 +20,10 @@ from .campaigns import (
     MAX_ATTEMPTS,
     campaign_launch,
     campaign_retry_failed,
+    campaigns_sweep,
     claim_lease,
     invitation_complete,
+    invitations_enqueue,
     invitations_pending,
 )
 from .consent import (
@@ -103,6 +105,7 @@ __all__ = [
     "access_log_record",
     "campaign_launch",
     "campaign_retry_failed",
+    "campaigns_sweep",
     "claim_lease",
     "confirmation_token",
     "consent_current",
@@ -115,6 +118,7 @@ __all__ = [
     "invitation_message",
     "invitation_send",
     "invitation_token",
+    "invitations_enqueue",
     "invitations_pending",
     "invitations_send",
     "library_display_name",

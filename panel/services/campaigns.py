@@ -2,6 +2,7 @@
 sending window, completion, and the invitations still to send."""
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -10,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from cms.queueing import task_enqueue
 
 from ..models import Campaign, CampaignOverride, Invitation, PanelMember, invitation_link_digest
 from .contact import contact_gate, next_send_time
@@ -34,9 +37,10 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
 
     Invitations are inserted in chunks of CHUNK, each committed and handed to a sending
     task at once, so the first mail goes out while later chunks are still being written.
-    Each invitation asks the contact rules again when it is sent (panel.services.sending)."""
+    Each invitation asks the contact rules again when it is sent (panel.services.sending).
+    When the task queue cannot be reached, the invitations stay queued and the campaign
+    says it waits for the queue; the sweep hands them over when it is back."""
     from ..selectors import segment_members
-    from ..tasks import invitations_send as send_task
 
     now = timezone.now()
     already = Invitation.objects.filter(campaign=campaign).count()
@@ -72,30 +76,76 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
         )
     campaign.refresh_from_db(fields=["status", "launched_at", "launch_summary"])
     eta = next_send_time(campaign, now)
+    handed = [True]  # once the queue could not be reached, the sweep hands over the rest
+
+    def hand_over(ids: list[str]) -> None:
+        if handed[0]:
+            handed[0] = invitations_enqueue(campaign_id=campaign.pk, ids=ids, eta=eta)
+
     for start in range(0, len(eligible), CHUNK):
         chunk = eligible[start : start + CHUNK]
         with transaction.atomic():
             Invitation.objects.bulk_create(chunk, ignore_conflicts=True)
-            ids = [str(i.pk) for i in chunk]
-            transaction.on_commit(partial(send_task.apply_async, args=(ids,), eta=eta))
+            transaction.on_commit(partial(hand_over, [str(i.pk) for i in chunk]))
     return len(eligible)
+
+
+def invitations_enqueue(*, campaign_id: int, ids: Sequence[str], eta: datetime) -> bool:
+    """Hand the campaign's invitations to sending tasks, CHUNK ids a task, to start at
+    ``eta``. When the task queue cannot be reached (cms.queueing) the rest is not tried:
+    the campaign records since when its invitations wait for the queue (its admin page
+    says so) and ``campaigns_sweep`` hands every queued one over once the queue is back.
+    Returns whether all were handed over. Call it on commit: the rows must be there."""
+    from ..tasks import invitations_send as send_task  # the tasks module imports services
+
+    for start in range(0, len(ids), CHUNK):
+        if not task_enqueue(send_task, list(ids[start : start + CHUNK]), eta=eta):
+            Campaign.objects.filter(pk=campaign_id, queue_waiting_since__isnull=True).update(
+                queue_waiting_since=timezone.now()
+            )
+            return False
+    return True
+
+
+def campaigns_sweep(*, now: datetime) -> int:
+    """Periodic (panel.tasks.campaigns_sweep): hand over again the invitations of running
+    campaigns that wait — every queued one of a campaign whose hand-over found the task
+    queue down (to go out at the sending window's next opening), and, inside the window,
+    those stuck for three leases (their worker was killed, or their message lost). Each
+    invitation is claimed before it is sent, so running this twice sends nothing twice.
+    Returns how many invitations were handed over."""
+    total = 0
+    for campaign in Campaign.objects.filter(status=Campaign.Status.RUNNING):
+        send_at = next_send_time(campaign, now)
+        since = campaign.queue_waiting_since
+        if since is not None:
+            ids = invitations_pending(campaign=campaign, now=now)
+            if not invitations_enqueue(campaign_id=campaign.pk, ids=ids, eta=send_at):
+                break  # the queue is down again: the next sweep tries
+            Campaign.objects.filter(pk=campaign.pk, queue_waiting_since=since).update(
+                queue_waiting_since=None
+            )
+        elif send_at <= now:
+            ids = invitations_pending(campaign=campaign, now=now, stuck_only=True)
+            if not invitations_enqueue(campaign_id=campaign.pk, ids=ids, eta=now):
+                break
+        else:
+            continue
+        total += len(ids)
+    return total
 
 
 def campaign_retry_failed(*, campaign: Campaign) -> int:
     """Queue the campaign's failed invitations again (e.g. after the SMTP server was down),
     with fresh attempts. Each asks the contact rules again when it is sent. Returns how
     many were queued."""
-    from ..tasks import invitations_send as send_task
-
     retry = Invitation.objects.filter(campaign=campaign, state=Invitation.State.FAILED)
     ids = [str(pk) for pk in retry.values_list("pk", flat=True)]
     Invitation.objects.filter(pk__in=ids).update(
         state=Invitation.State.QUEUED, attempts=0, claimed_at=None, last_error=""
     )
     eta = next_send_time(campaign, timezone.now())
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        transaction.on_commit(partial(send_task.apply_async, args=(chunk,), eta=eta))
+    transaction.on_commit(partial(invitations_enqueue, campaign_id=campaign.pk, ids=ids, eta=eta))
     return len(ids)
 
 

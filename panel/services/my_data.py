@@ -2,6 +2,7 @@
 erasure, and the log of staff access to personal data."""
 
 import uuid
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from wagtail.models import Site
 from cms.abuse import address_mail_take
 from cms.erasure_journal import erasure_journal_append
 from cms.models import LibraryLogEntry
+from cms.queueing import task_enqueue
 from surveys.models import Response
 
 from ..loans import LOAN_ATTRIBUTES
@@ -37,7 +39,7 @@ def my_data_link_request(*, library: Site, email: str) -> None:
         from ..tasks import my_data_link_send as task
 
         member_id = str(member.pk)
-        transaction.on_commit(lambda: task.delay(member_id))
+        transaction.on_commit(partial(task_enqueue, task, member_id))
 
 
 def my_data_link_send(*, member_id: UUID | str) -> bool:

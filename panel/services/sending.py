@@ -26,7 +26,7 @@ from cms.mail import send_recorded
 
 from ..eligibility import Decision
 from ..models import Campaign, Invitation, Reminder
-from .campaigns import MAX_ATTEMPTS, claim_lease
+from .campaigns import MAX_ATTEMPTS, claim_lease, invitations_enqueue
 from .contact import contact_gate, next_send_time
 from .messages import MailTemplates, invitation_message
 
@@ -113,8 +113,6 @@ def invitations_send(*, invitation_ids: Sequence[UUID | str]) -> dict[str, str]:
     unsent invitation of the chunk back in the queue with one more attempt (``failed``
     after MAX_ATTEMPTS) and is raised, so the task retries with back-off. Returns each id's
     resulting state."""
-    from ..tasks import invitations_send as send_task
-
     ids = [str(pk) for pk in invitation_ids]
     now = timezone.now()
     Invitation.objects.filter(
@@ -197,7 +195,9 @@ def invitations_send(*, invitation_ids: Sequence[UUID | str]) -> dict[str, str]:
         mail.close()
     for campaign, pks in waiting.items():
         eta = next_send_time(campaign, now)
-        transaction.on_commit(partial(send_task.apply_async, args=(pks,), eta=eta))
+        transaction.on_commit(
+            partial(invitations_enqueue, campaign_id=campaign.pk, ids=pks, eta=eta)
+        )
     return states
 
 

@@ -2,6 +2,7 @@
 the purge of sign-ups never confirmed."""
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from cms.abuse import address_mail_take
+from cms.queueing import task_enqueue
 
 from ..loans import card_hash
 from ..models import (
@@ -48,7 +50,7 @@ def member_signup(
     existing = PanelMember.objects.filter(library=library, email=email).first()
     if existing is not None:
         if existing.status == PanelMember.Status.PENDING and address_mail_take(email):
-            transaction.on_commit(lambda: signup_confirmation_send.delay(str(existing.pk)))
+            transaction.on_commit(partial(task_enqueue, signup_confirmation_send, str(existing.pk)))
         return None
     try:
         with transaction.atomic():
@@ -73,7 +75,7 @@ def member_signup(
     except IntegrityError:
         return None  # the same address signed up at the same moment
     if address_mail_take(email):
-        transaction.on_commit(lambda: signup_confirmation_send.delay(str(member.pk)))
+        transaction.on_commit(partial(task_enqueue, signup_confirmation_send, str(member.pk)))
     return member
 
 

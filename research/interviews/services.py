@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.queueing import task_enqueue
 from panel.models import Campaign, ConsentRecord, ConsentText, Invitation, PanelMember, Purpose
 from panel.services import (
     consent_give,
@@ -214,7 +215,10 @@ def _book(
 
         transaction.on_commit(
             partial(
-                interview_mail_send.delay, str(booking.pk), "rescheduled" if current else "booked"
+                task_enqueue,
+                interview_mail_send,
+                str(booking.pk),
+                "rescheduled" if current else "booked",
             )
         )
     return booking
@@ -229,7 +233,9 @@ def interview_cancel(*, booking: InterviewBooking, notify: bool = True) -> bool:
         if done and notify:
             from ..tasks import interview_mail_send
 
-            transaction.on_commit(partial(interview_mail_send.delay, str(booking.pk), "cancelled"))
+            transaction.on_commit(
+                partial(task_enqueue, interview_mail_send, str(booking.pk), "cancelled")
+            )
     return bool(done)
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import OperationalError
 from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import Locale, Site
@@ -86,10 +87,25 @@ def visit(tab, url: str) -> None:
     assert response is not None and response.ok, url
 
 
-def open_case(tab, url: str, paths: dict, case: str) -> None:
+def database_down(*args, **kwargs):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+def open_case(tab, url: str, paths: dict, case: str, monkeypatch) -> None:
     """Bring the page into the state the case names (and check that it got there)."""
     survey = url + paths["survey"]
-    if case in ("home", "privacy", "accessibility"):
+    if case == "unavailable":  # "try again in a moment" (cms.error_views)
+        monkeypatch.setattr("surveys.views.survey_runtime_for_page", database_down)
+        response = tab.goto(survey)
+        assert response is not None and response.status == 503
+    elif case == "unavailable-send":  # the same, keeping what was sent
+        visit(tab, survey)
+        monkeypatch.setattr("surveys.views._rate_limited", database_down)
+        with tab.expect_navigation() as sent:
+            tab.locator("button[name=wizard_save]").click()
+        assert sent.value is not None and sent.value.status == 503
+        expect(tab.locator("form input[type=hidden]").first).to_be_attached()
+    elif case in ("home", "privacy", "accessibility"):
         visit(tab, url + paths[case])
     elif case == "survey":
         visit(tab, survey)
@@ -126,15 +142,17 @@ CASES = [
     "resume-code",
     "closed",
     "thanks",
+    "unavailable",
+    "unavailable-send",
 ]
 
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("language", ["nb", "en"])
-def test_no_wcag_violations(new_context, site_url, library_a, language, case):
+def test_no_wcag_violations(new_context, site_url, library_a, language, case, monkeypatch):
     paths = build_public_site(library_a, english=language == "en")
     tab = new_context(**PHONE).new_page()
-    open_case(tab, site_url, paths, case)
+    open_case(tab, site_url, paths, case, monkeypatch)
     assert tab.locator("html").get_attribute("lang") == language
     results = AXE.run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     assert results.violations_count == 0, results.generate_report()

@@ -1,0 +1,58 @@
+"""Handing work to the task queue (Celery's broker): the one place that publishes a task.
+
+Every part of Innsikt that enqueues a task — a view's service on commit, a worker fanning
+out — calls ``task_enqueue``. It publishes with the short, bounded retry of
+``CELERY_TASK_PUBLISH_RETRY_POLICY`` (with ``CELERY_BROKER_CONNECTION_TIMEOUT`` and, for
+Redis, the socket timeouts in ``CELERY_BROKER_TRANSPORT_OPTIONS``), so a click never waits
+long for a broker that is down, and it never raises for a broker error: it logs a warning
+and returns False. The caller's row (a job, an invitation) stays queued, and a periodic
+sweep hands it over once the broker is back (``research.tasks.jobs_sweep``,
+``panel.tasks.campaigns_sweep``; docs/deploy.md "When a part fails").
+
+Before this, a broker outage when a researcher clicked "Export" was a 500 after the job
+row had been committed: in Django 5 an exception raised by an on-commit callback reaches
+the request. tests/cms/test_queueing.py walks the apps' source and fails on any other
+``.delay``/``.apply_async``.
+"""
+
+import logging
+from typing import Any
+
+from celery import Task
+from kombu.exceptions import OperationalError
+
+log = logging.getLogger("innsikt.queueing")
+
+
+def broker_errors(task: Task) -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the broker cannot be reached": kombu's wrapper, the
+    transport's own connection and channel errors, and the socket's."""
+    connection = task.app.connection_for_write()  # not connected: only its transport's classes
+    return (
+        OperationalError,
+        OSError,
+        *connection.connection_errors,
+        *connection.channel_errors,
+    )
+
+
+def task_enqueue(task: Task, *args: Any, **options: Any) -> bool:
+    """Publish ``task(*args)`` with ``apply_async`` ``options`` (``eta``, ``countdown``,
+    ``expires``…). Returns True once the broker has the message, False when it could not
+    be reached within the bounded retry (a warning names the task and the error, never the
+    arguments). Raises only for what retrying cannot fix (an argument that is not JSON).
+
+    Call it when the transaction commits (``transaction.on_commit``): a worker must find
+    the rows the task refers to, and a False must leave them in a state a sweep finds."""
+    try:
+        task.apply_async(args, **options)
+    except Exception as exc:
+        if not isinstance(exc, broker_errors(task)):
+            raise
+        log.warning(
+            "task queue unreachable: %s not enqueued (%s); a sweep hands it over later",
+            task.name,
+            type(exc).__name__,
+        )
+        return False
+    return True
