@@ -618,25 +618,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT)}
+def start_gunicorn(
+    port: int,
+    log: Path,
+    options: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    root: Path = ROOT,
+) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:port, answering /bench/ok/ within 30 s. ``options`` replace
+    the default ones (2 sync workers, 30 s timeout; bench/soak.py passes deploy's config
+    file), ``env`` adds to the environment, ``root`` is the source tree it serves
+    (bench/ab.py serves a baseline's)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "PYTHONPATH": str(root),
+        **(env or {}),
+    }
+    if options is None:
+        options = ["--workers", "2", "--worker-class", "sync", "--timeout", "30",
+                   "--log-level", "warning"]  # fmt: skip
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "cms.wsgi:application",
-        "--workers",
-        "2",
-        "--worker-class",
-        "sync",
+        *options,
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
-        str(ROOT),
-        "--timeout",
-        "30",
-        "--log-level",
-        "warning",
+        str(root),
     ]
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -12,6 +12,7 @@ import environ
 
 from cms.settings.base import *  # noqa: F403
 from cms.settings.base import BASE_DIR, INSTALLED_APPS, _cache_from_url
+from cms.settings.base import DATABASES as _BASE_DATABASES
 
 _env = environ.Env()
 BENCH_DATABASE_URL = os.environ.get(
@@ -25,8 +26,12 @@ ROOT_URLCONF = "bench.urls"
 INSTALLED_APPS = [*INSTALLED_APPS, "wagtail.contrib.forms", "bench.formpage"]
 
 DATABASES = {"default": _env.db_url_config(BENCH_DATABASE_URL)}
-# Persistent connections, as in production (DB_CONN_MAX_AGE defaults to 60 there too).
+# Persistent connections, as in production (DB_CONN_MAX_AGE defaults to 60 there too), and
+# production's health check of a reused connection (a SELECT 1 before a request's first query).
 DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = _BASE_DATABASES["default"].get(
+    "CONN_HEALTH_CHECKS", False
+)
 CACHES = {"default": _cache_from_url(BENCH_CACHE_URL)}
 
 # Production's static storage (hashed names from a manifest), collected into bench/.static.
