@@ -6,4 +6,4 @@ class CmsConfig(AppConfig):
     verbose_name = "Innsikt"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (content-generation bumps)
+        from . import receivers  # noqa: F401  (content-generation bumps)

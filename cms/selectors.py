@@ -21,7 +21,7 @@ _memo: dict[str, Any] = {}
 
 
 def content_generation() -> int:
-    """A number that changes whenever public content changes (cms.signals)."""
+    """A number that changes whenever public content changes (cms.receivers)."""
     global _generation
     value, read_at = _generation
     now = time.monotonic()

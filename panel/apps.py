@@ -11,5 +11,5 @@ class PanelConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             health,  # noqa: F401  (registers its overdue invitations with cms.health)
-            signals,  # noqa: F401  (response_submitted → invitation completed)
+            receivers,  # noqa: F401  (response_submitted → invitation completed; bounces)
         )

@@ -12,5 +12,5 @@ class ResearchConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             health,  # noqa: F401  (registers its overdue jobs with cms.health)
-            signals,  # noqa: F401
+            receivers,  # noqa: F401  (consent withdrawn, member data; panel's signals)
         )

@@ -150,9 +150,10 @@ def _job_enqueue(model: JobModel, job_id: UUID | str) -> bool:
     """Hand the job's task to the task queue and record when. False when the queue cannot
     be reached (cms.queueing): nothing is recorded, the admin says the job waits for the
     queue, and the sweep hands it over once the queue is back. Call it on commit."""
-    from .tasks import export_run, report_run  # the tasks module imports this one
-
-    if not task_enqueue(export_run if model is ExportJob else report_run, str(job_id)):
+    if not task_enqueue(
+        "research.tasks.export_run" if model is ExportJob else "research.tasks.report_run",
+        str(job_id),
+    ):
         return False
     model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(enqueued_at=timezone.now())
     return True

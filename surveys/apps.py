@@ -9,7 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from cms.error_views import framer_register
 
-        from . import signals  # noqa: F401  (connects page_published → survey version)
+        from . import receivers  # noqa: F401  (page_published → survey version)
         from .views import frame_for_path  # views import models: only once apps are ready
 
         framer_register(frame_for_path)

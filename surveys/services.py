@@ -14,12 +14,10 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cms.selectors import content_generation_bump
 
-from .keys import assign_keys, saved_keys
-from .logic import evaluate, validate_schema
+from .logic import evaluate
 from .models import (
     Channel,
     Quota,
@@ -29,7 +27,7 @@ from .models import (
     SurveyStart,
     SurveyVersion,
 )
-from .schema import compile_schema, questions_by_key
+from .schema import compile_schema
 from .selectors import (
     VERSION_CACHE_KEY,
     quota_blocking,
@@ -45,40 +43,6 @@ class SurveyUnavailable(Exception):
     def __init__(self, state: str) -> None:
         super().__init__(state)
         self.state = state
-
-
-def survey_prepare_body(*, page: SurveyPage) -> tuple[list[str], list[str]]:
-    """Give every block of ``page.body`` its stable key and check the survey's logic and
-    quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages about
-    the questions and about the rest (quotas)."""
-    # The stored row, not the submitted form, says which key each existing block has:
-    # answers are stored by key, so a key is never edited (surveys.keys).
-    saved: dict[str, str] = {}
-    if page.pk:
-        stored = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
-        if stored:
-            saved = saved_keys(list(stored.raw_data) if hasattr(stored, "raw_data") else stored)
-    raw = page.body.get_prep_value()
-    keyed = assign_keys(raw, saved)
-    if keyed != raw:
-        page.body = keyed  # type: ignore[assignment]
-    schema = compile_schema(keyed)
-    errors = validate_schema(schema)
-    quota_errors: list[str] = []
-    questions = questions_by_key(schema)
-    for quota in page.quotas.all() if page.pk or hasattr(page, "quotas") else []:
-        q = questions.get(quota.question_key)
-        if q is None or q["type"] != "single_choice":
-            quota_errors.append(
-                _('Quota: "%(key)s" is not a single-choice question in this survey.')
-                % {"key": quota.question_key}
-            )
-        elif quota.option_key not in {o["key"] for o in q["options"]}:
-            quota_errors.append(
-                _('Quota: "%(option)s" is not an option of "%(key)s".')
-                % {"option": quota.option_key, "key": quota.question_key}
-            )
-    return errors, quota_errors
 
 
 def survey_version_freeze(*, page: SurveyPage) -> SurveyVersion:

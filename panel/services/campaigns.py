@@ -96,10 +96,10 @@ def invitations_enqueue(*, campaign_id: int, ids: Sequence[str], eta: datetime) 
     the campaign records since when its invitations wait for the queue (its admin page
     says so) and ``campaigns_sweep`` hands every queued one over once the queue is back.
     Returns whether all were handed over. Call it on commit: the rows must be there."""
-    from ..tasks import invitations_send as send_task  # the tasks module imports services
-
     for start in range(0, len(ids), CHUNK):
-        if not task_enqueue(send_task, list(ids[start : start + CHUNK]), eta=eta):
+        if not task_enqueue(
+            "panel.tasks.invitations_send", list(ids[start : start + CHUNK]), eta=eta
+        ):
             Campaign.objects.filter(pk=campaign_id, queue_waiting_since__isnull=True).update(
                 queue_waiting_since=timezone.now()
             )

@@ -36,10 +36,8 @@ def my_data_link_request(*, library: Site, email: str) -> None:
     address, cms.abuse), and do nothing visible otherwise."""
     member = my_data_member_for_email(library=library, email=email)
     if member is not None and address_mail_take(member.email):
-        from ..tasks import my_data_link_send as task
-
         member_id = str(member.pk)
-        transaction.on_commit(partial(task_enqueue, task, member_id))
+        transaction.on_commit(partial(task_enqueue, "panel.tasks.my_data_link_send", member_id))
 
 
 def my_data_link_send(*, member_id: UUID | str) -> bool:

@@ -1,7 +1,7 @@
 """Interview read side: free times, a participant's open booking, library scoping."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,7 +30,9 @@ from .exchange import (
     ThemeItem,
 )
 from .quotes import Attribution, quote_attribution
-from .services import BOOKING_NOTICE
+
+# Times can be booked until an hour before they begin.
+BOOKING_NOTICE = timedelta(hours=1)
 
 
 def interview_free_slots(campaign: Campaign, *, now: datetime) -> QuerySet[InterviewSlot]:

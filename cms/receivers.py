@@ -7,8 +7,10 @@ is rare, so dropping every cached entry at once is simpler and safer than precis
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import BaseViewRestriction, Locale, Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from .models import LibrarySettings
 from .selectors import content_generation_bump
 
 
@@ -22,10 +24,6 @@ def _page_changed(sender, **kwargs):
 @receiver(post_delete)
 @receiver(post_save)
 def _model_changed(sender, **kwargs):
-    from wagtail.models import BaseViewRestriction, Locale, Page, Site
-
-    from .models import LibrarySettings
-
     watched = (Page, Site, LibrarySettings, BaseViewRestriction, Locale)
     if issubclass(sender, watched) and not kwargs.get("raw"):
         content_generation_bump()

@@ -6,17 +6,15 @@ from django.dispatch import receiver
 from panel.models import Purpose
 from panel.signals import consent_withdrawn, member_data_collect
 
+from .interviews.services import interview_data_withdraw, member_interview_data
+
 
 @receiver(consent_withdrawn)
 def delete_interview_notes(sender, member_id, purpose, **kwargs):
     if purpose == Purpose.INTERVIEWS:
-        from .interviews.services import interview_data_withdraw
-
         interview_data_withdraw(member_id=member_id)
 
 
 @receiver(member_data_collect)
 def interview_data(sender, member, **kwargs):
-    from .interviews.services import member_interview_data
-
     return member_interview_data(member)

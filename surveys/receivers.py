@@ -1,0 +1,13 @@
+"""Surveys listens: publishing a survey freezes its questions as a new version."""
+
+from django.dispatch import receiver
+from wagtail.signals import page_published
+
+from .models import SurveyPage
+from .services import survey_version_freeze
+
+
+@receiver(page_published)
+def freeze_version_on_publish(sender, instance, **kwargs):
+    if isinstance(instance, SurveyPage):
+        survey_version_freeze(page=instance)
