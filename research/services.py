@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Revision
 
 from cms.queueing import task_enqueue
 from cms.tenancy import library_id_of, library_site_for_page
@@ -412,9 +413,7 @@ def report_run(*, job_id: UUID | str) -> str:
     file appears under its final name only when it is whole (research.job_files). A
     failure is recorded on the row, not raised — a full disk in words. Returns the job's
     status."""
-    from wagtail.models import Revision
-
-    from .reports import report_pdf
+    from .reports.services import report_pdf  # heavy: report data loads pandas; workers only
 
     token = _job_claim(ReportJob, job_id, step="analysing")
     job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()

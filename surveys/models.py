@@ -11,8 +11,8 @@ import uuid
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.http import Http404
-from django.template.response import TemplateResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -23,16 +23,16 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
 
 from cms.forms import LibraryPageForm
+from cms.models import AnsweredPage
 from cms.selectors import content_cached
 
 from .blocks import SurveyBodyBlock
 from .keys import assign_keys, saved_keys
 from .logic import validate_schema
-from .presentation import survey_preview
 from .routes import route_match
 from .schema import compile_schema, questions_by_key
 
@@ -46,7 +46,7 @@ def new_channel_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
-class SurveyPage(Page):
+class SurveyPage(AnsweredPage):
     base_form_class = LibraryPageForm
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
@@ -156,42 +156,38 @@ class SurveyPage(Page):
         return validate_schema(schema), quota_errors
 
     # ---- serving ------------------------------------------------------------------------
-    # A live survey is answered through the front door (surveys.views.survey_serve, reached
-    # by Wagtail's on_serve_page hook in surveys/wagtail_hooks.py, so Wagtail's own checks
-    # such as view restrictions run first); the page only says which route a path is.
-    def route(self, request, path_components):
+    # A survey is answered by the front door (surveys.views.survey_serve, through the
+    # answer_page hook: cms.serving); the page only says which route a path is.
+    def route(self, request: HttpRequest, path_components: list[str]) -> RouteResult:
         found = route_match("".join(f"{part}/" for part in path_components))
         if found is None or not self.live:
             raise Http404
         name, kwargs = found
         return RouteResult(self, args=(name,), kwargs=kwargs)
 
-    def serve(self, request, *args, **kwargs):
-        raise Http404  # never reached: the on_serve_page hook answers for every route
-
-    def get_view_restrictions(self):
-        """Wagtail's check on every request, from the content cache: a survey is answered
-        far more often than its privacy changes (cms.receivers drops the cache when a
-        restriction changes)."""
-        return content_cached(
-            f"view-restrictions:{self.pk}", lambda: list(Page.get_view_restrictions(self))
+    def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        """Wagtail's check on every request, answered from the content cache while the
+        survey has no restriction: a survey is answered far more often than its privacy
+        changes (cms.receivers drops the cache when a restriction changes). Still a
+        queryset, as the admin's privacy dialog expects."""
+        restricted = content_cached(
+            f"view-restricted:{self.pk}", lambda: Page.get_view_restrictions(self).exists()
         )
+        if not restricted:
+            return PageViewRestriction.objects.none()
+        return Page.get_view_restrictions(self)
 
     # Wagtail preview: one mode per step, rendered by the respondent's own templates.
     @property
-    def preview_modes(self):
+    def preview_modes(self) -> list[tuple[str, str]]:
         steps = compile_schema(self.body.get_prep_value())["steps"]
-        return [(str(i), _("Page %(n)d") % {"n": i + 1}) for i in range(len(steps))] or [
-            ("0", _("Page 1"))
+        return [(str(i), str(_("Page %(n)d") % {"n": i + 1})) for i in range(len(steps))] or [
+            ("0", str(_("Page 1")))
         ]
 
     @property
-    def default_preview_mode(self):
+    def default_preview_mode(self) -> str:
         return "0"
-
-    def serve_preview(self, request, mode_name):
-        template, context = survey_preview(self, step_index=int(mode_name or 0))
-        return TemplateResponse(request, template, context)
 
 
 class SurveyVersion(models.Model):

@@ -35,7 +35,8 @@ def route_match(rest: str) -> tuple[str, dict[str, str]] | None:
     for route, pattern in _PATTERNS:
         match = pattern.match(rest)
         if match is not None and match[0] == "":
-            return route.name, dict(match[2])
+            # Every converter in ROUTES is ``str``; RoutePattern is typed for int ones too.
+            return route.name, {key: str(value) for key, value in match[2].items()}
     return None
 
 

@@ -15,6 +15,7 @@ from wagtail.models import Page
 from cms.selectors import content_cached, site_chrome
 
 from .models import Channel, Quota, Response, SurveyPage, SurveyStart, SurveyVersion
+from .schema import questions_merged
 
 VERSION_CACHE_KEY = "innsikt:survey-version:{page_id}"
 
@@ -208,3 +209,13 @@ def survey_summary(page: SurveyPage) -> dict[str, Any]:
         "completion": round(100 * finished / started) if started else None,
         "channels": channels,
     }
+
+
+def survey_questions(page: SurveyPage) -> list[dict[str, Any]]:
+    """The survey's answerable questions over every published version, newest first, with
+    this page's labels; keys only a translation's versions have come after (translations
+    share keys)."""
+    versions = SurveyVersion.objects.filter(page__translation_key=page.translation_key)
+    own = versions.filter(page=page).order_by("-number")
+    others = versions.exclude(page=page).order_by("-number")
+    return questions_merged(v.schema for v in [*own, *others])

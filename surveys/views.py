@@ -28,6 +28,7 @@ from wagtail.views import serve as wagtail_serve
 
 from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 
+from . import presentation
 from .forms import StepForm
 from .logic import Evaluation, evaluate
 from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
@@ -62,7 +63,7 @@ FORM_META = {"csrfmiddlewaretoken", HONEYPOT, SUBMISSION, "wizard_save", "wizard
 # ---- cookies: one-response-per-browser and the rate-limit token ---------------------------
 def _done_keys(request: HttpRequest) -> list[str]:
     try:
-        value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_COOKIE)
+        value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_COOKIE) or ""
     except BadSignature:
         value = ""
     return [k for k in value.split(",") if k]
@@ -503,8 +504,8 @@ def survey_serve(
 
 
 def page_serve(request: HttpRequest, page: SurveyPage, route: str, **kwargs: str) -> HttpResponse:
-    """A survey at its page's address: called by the on_serve_page hook
-    (surveys/wagtail_hooks.py) once Wagtail's own checks have passed."""
+    """A survey at its page's address, once Wagtail's own checks have passed (the
+    answer_page hook in surveys/wagtail_hooks.py)."""
     rt = survey_runtime_for_page(page, _language(), request)
     return survey_serve(request, rt, route, **kwargs)
 
@@ -519,7 +520,7 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     """Wagtail's page serving (wagtail.views.serve), with the route to a survey page
     cached per content generation, so answering a survey at its page address costs no
     routing queries. Every registered hook runs as in Wagtail: before_serve_page, then the
-    on_serve_page chain (Wagtail's view restrictions, then surveys' own, which answers)."""
+    on_serve_page chain (Wagtail's view restrictions) around the page's own answer."""
     found = survey_route(request, path)
     if found is None:
         return wagtail_serve(request, path)
@@ -536,6 +537,12 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         if isinstance(result, HttpResponse):
             return result
     return chain(page, request, args, kwargs)
+
+
+def survey_preview(request: HttpRequest, page: SurveyPage, *, step_index: int) -> HttpResponse:
+    """The editor's preview of one step: the respondent's template, not submittable."""
+    template, context = presentation.survey_preview(page, step_index=step_index)
+    return render(request, template, context)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

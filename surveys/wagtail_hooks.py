@@ -8,17 +8,15 @@ from . import admin_views, views
 from .models import SurveyPage
 
 
-# The last of Wagtail's on_serve_page wrappers, closest to the page: Wagtail's own checks
-# (view restrictions) run first, then a survey page is answered by the front door instead
-# of SurveyPage.serve. Both Wagtail's serve view and surveys.views.serve build this chain.
-@hooks.register("on_serve_page", order=1000)
-def serve_survey_pages(serve_chain):
-    def serve(page, request, args, kwargs):
-        if isinstance(page, SurveyPage):
-            return views.page_serve(request, page, *args, **kwargs)
-        return serve_chain(page, request, args, kwargs)
-
-    return serve
+@hooks.register("answer_page")
+def answer_survey_pages(page, request, *args, **kwargs):
+    """A survey page is answered by the front door, its preview by the step template
+    (cms.serving)."""
+    if not isinstance(page, SurveyPage):
+        return None
+    if getattr(request, "is_preview", False):
+        return views.survey_preview(request, page, step_index=int(request.preview_mode or 0))
+    return views.page_serve(request, page, *args, **kwargs)
 
 
 @hooks.register("register_admin_urls")

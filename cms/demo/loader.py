@@ -6,12 +6,13 @@ contracts (pyproject.toml) let import surveys, panel and research."""
 import json
 import random
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
@@ -20,14 +21,28 @@ from cms.demo import content as demo
 from cms.models import HomePage, LibrarySettings, StandardPage
 from cms.services import researchers_group_ensure
 from panel.models import (
+    Campaign,
     ConsentRecord,
     ConsentText,
+    Invitation,
     PanelMember,
     PanelSignupPage,
     Segment,
     SignupChannel,
 )
-from research.models import FindingsReportPage, ProjectSurvey, ResearchProjectPage
+from research.models import (
+    Excerpt,
+    FindingsReportPage,
+    InterviewBooking,
+    InterviewCode,
+    InterviewGuidePage,
+    InterviewNote,
+    InterviewParticipant,
+    InterviewSlot,
+    InterviewTheme,
+    ProjectSurvey,
+    ResearchProjectPage,
+)
 from surveys.models import Channel, Response, SurveyPage, SurveyStart
 from surveys.schema import question
 from surveys.selectors import survey_live_version
@@ -63,12 +78,12 @@ def _translate(page: Page, locale: Locale, **fields: Any) -> Page:
 class LoadDemoCommand(BaseCommand):
     help = "Load demo libraries, pages, surveys and synthetic answers (safe to run again)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--port", type=int, default=8000, help="The port the demo is served on."
         )
 
-    def handle(self, *args, port: int = 8000, **options):
+    def handle(self, *args: Any, port: int = 8000, **options: Any) -> None:
         self.port = port
         nb, _ = Locale.objects.get_or_create(language_code="nb")
         en, _ = Locale.objects.get_or_create(language_code="en")
@@ -181,13 +196,14 @@ class LoadDemoCommand(BaseCommand):
         """Sølvberget's panel: consent texts, a sign-up page, a segment, and members."""
         home = HomePage.objects.get(slug="solvberget", locale=nb)
         site = Site.objects.get(root_page=home)
-        texts = {}
+        texts: dict[str, ConsentText] = {}
         for purpose, (text_nb, text_en) in demo.CONSENTS.items():
-            texts[purpose] = ConsentText.objects.filter(library=site, purpose=purpose).first()
-            if texts[purpose] is None:
-                texts[purpose] = ConsentText.objects.create(
+            text = ConsentText.objects.filter(library=site, purpose=purpose).first()
+            if text is None:
+                text = ConsentText.objects.create(
                     library=site, purpose=purpose, text_nb=text_nb, text_en=text_en
                 )
+            texts[purpose] = text
         page = PanelSignupPage.objects.child_of(home).first()
         if page is None:
             page = PanelSignupPage(
@@ -364,19 +380,6 @@ class LoadDemoCommand(BaseCommand):
     def _interviews(self, nb: Locale) -> None:
         """An interview round with low-borrowing students: a guide, times (past ones
         attended, future ones open), notes, a codebook, themes, and a quote in the report."""
-        from datetime import timedelta
-
-        from panel.models import Campaign, Invitation
-        from research.models import (
-            Excerpt,
-            InterviewBooking,
-            InterviewCode,
-            InterviewGuidePage,
-            InterviewNote,
-            InterviewParticipant,
-            InterviewSlot,
-            InterviewTheme,
-        )
 
         home = HomePage.objects.get(slug="solvberget", locale=nb)
         project = ResearchProjectPage.objects.child_of(home).first()
@@ -398,6 +401,7 @@ class LoadDemoCommand(BaseCommand):
         _publish(guide)
         keys = [q.key for section in guide.guide_sections() for q in section.questions]
         segment = Segment.objects.filter(library=site).first()
+        assert segment is not None  # _panel made Sølvberget's segment
         now = timezone.now()
         campaign = Campaign.objects.create(
             library=site,
@@ -510,7 +514,7 @@ class LoadDemoCommand(BaseCommand):
                     channel_kind=channel.kind if channel else Channel.Kind.LINK,
                     language=rng.choice(["nb", "nb", "nb", "en"]),
                     answers=synthetic_answers(version.schema, rng),
-                    submitted_on=today - timezone.timedelta(days=rng.randint(0, 60)),
+                    submitted_on=today - timedelta(days=rng.randint(0, 60)),
                 )
             )
         rng.shuffle(rows)
@@ -518,6 +522,7 @@ class LoadDemoCommand(BaseCommand):
         # About one in six who start does not finish: counters per channel and day.
         starts: dict[tuple[str, str], int] = {}
         for row in rows:
+            assert row.submitted_on is not None  # every row above is given its date
             key = (row.channel.code if row.channel else "", row.submitted_on.isoformat())
             starts[key] = starts.get(key, 0) + 1 + (rng.random() < 0.2)
         SurveyStart.objects.bulk_create(

@@ -18,6 +18,7 @@ from surveys.models import Response
 
 from ..loans import LOAN_ATTRIBUTES
 from ..models import AccessLog, PanelMember
+from ..signals import member_data_collect
 from .messages import my_data_link_message
 
 
@@ -121,7 +122,6 @@ def member_export(*, member: PanelMember) -> dict[str, Any]:
         if member.pseudonym
         else 0,
     }
-    from ..signals import member_data_collect
 
     for _receiver, sections in member_data_collect.send(sender=PanelMember, member=member):
         if isinstance(sections, dict):
