@@ -6,4 +6,5 @@ class CmsConfig(AppConfig):
     verbose_name = "Innsikt"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (content-generation bumps)
+        # Connected once the apps are ready: the receivers import models.
+        from . import receivers  # noqa: F401  (content-generation bumps)

@@ -9,14 +9,18 @@ teaches 3.11's ``http.cookies.Morsel`` the same attribute the same way.
 """
 
 import logging
+from collections.abc import Callable
 from http.cookies import Morsel
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from .abuse import browser_token_set, rate_limited
@@ -53,7 +57,7 @@ class CookiePolicyMiddleware:
     survey's frame on the wifi landing page needs them. Must sit above the session, CSRF
     and authentication middleware, to see the cookies they set and the user."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         allow_partitioned_cookies()
 
@@ -82,23 +86,36 @@ class StaffSessionMiddleware:
     or when its owner ended it from their list of sessions (cms.sessions). Sits below the
     authentication middleware."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        signed_in = has_session_cookie(request) and not request.path.startswith(HEALTH_PATH)
-        user = getattr(request, "user", None) if signed_in else None
-        if user is not None and user.is_authenticated:
-            if staff_session_expired(request):
-                logout(request)
-                if request.path.startswith(ADMIN_PREFIX):
-                    messages.info(
-                        request, _("You were signed out: the session ended. Sign in again.")
-                    )
-                    return redirect(f"{reverse('wagtailadmin_login')}?next={request.path}")
-            else:
-                staff_session_touch(request)
+        if not has_session_cookie(request) or request.path.startswith(HEALTH_PATH):
+            return self.get_response(request)
+        user = request.user
+        if not request.path.startswith(ADMIN_PREFIX):
+            # Outside the admin the check runs when a view first asks who the user is (an
+            # internal report page does; a respondent's survey page never does, so it loads
+            # no session for it).
+            request.user = SimpleLazyObject(lambda: _staff_session_checked(request, user))  # type: ignore[assignment]  # a lazy user, as Django's own
+            return self.get_response(request)
+        if user.is_authenticated and _staff_session_checked(request, user) is not user:
+            messages.info(request, _("You were signed out: the session ended. Sign in again."))
+            return redirect(f"{reverse('wagtailadmin_login')}?next={request.path}")
         return self.get_response(request)
+
+
+def _staff_session_checked(request: HttpRequest, user: Any) -> Any:
+    """``user``, or an anonymous user once a session that was idle too long or ended by
+    its owner is signed out."""
+    if not user.is_authenticated:
+        return user
+    if staff_session_expired(request):
+        request.user = user  # logout reads it, then makes the request anonymous
+        logout(request)
+        return AnonymousUser()
+    staff_session_touch(request, user)
+    return user
 
 
 # Pages a signed-in user reaches before the second factor: signing out, the code and the
@@ -120,20 +137,29 @@ class StaffTwoFactorMiddleware:
     or the set-up page (when none and INNSIKT_2FA_REQUIRED). Sits below django-otp's
     OTPMiddleware, which tells whether the session is verified."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_session_cookie(request) and not request.path.startswith(TWO_FACTOR_EXEMPT):
-            target = _two_factor_step(request)
-            if target:
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        if not has_session_cookie(request) or request.path.startswith(TWO_FACTOR_EXEMPT):
+            return self.get_response(request)
+        user = request.user
+        if not request.path.startswith(ADMIN_PREFIX):
+            # Outside the admin a session before its second factor is anonymous: an internal
+            # page is then a 404. Decided when a view first asks who the user is (a
+            # respondent's survey page never does).
+            request.user = SimpleLazyObject(  # type: ignore[assignment]  # a lazy user, as Django's own
+                lambda: AnonymousUser() if _two_factor_step(user) else user
+            )
+            return self.get_response(request)
+        target = _two_factor_step(user)
+        if target:
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
 
 
-def _two_factor_step(request: HttpRequest) -> str:
+def _two_factor_step(user: Any) -> str:
     """The URL name of the page the user must pass first, or "" when none."""
-    user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.is_verified():
         return ""
     if two_factor_enabled(user):
@@ -147,7 +173,7 @@ class AdminLoginThrottleMiddleware:
     """Sign-in posts per browser (a signed token, never the address: a library's staff
     share one), on top of django-axes' lock of an account after repeated failures."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -170,7 +196,7 @@ class AdminSecurityHeadersMiddleware:
     report-only (its inline styles and scripts would break under it). Public pages have
     their own strict policy (django-csp, settings.CONTENT_SECURITY_POLICY)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

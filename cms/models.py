@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -20,7 +21,25 @@ from wagtail.models import Page, Site
 from wagtail.models.audit_log import BaseLogEntry, BaseLogEntryManager
 
 from .forms import LibraryPageForm
+from .serving import page_answer
 from .tenancy import LibraryReferences, library_id_of, library_ids_for_user
+
+
+class AnsweredPage(Page):
+    """A page answered by its app's ``answer_page`` hook (cms.serving), live and in the
+    editor's preview; in preview the request carries ``is_preview`` and ``preview_mode`` as
+    in Wagtail's own. Pages that need only their own fields stay plain Wagtail pages."""
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return page_answer(self, request, *args, **kwargs)
+
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        request.is_preview = True  # type: ignore[attr-defined]
+        request.preview_mode = mode_name  # type: ignore[attr-defined]
+        return page_answer(self, request)
 
 
 class HomePage(Page):

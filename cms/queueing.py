@@ -21,6 +21,8 @@ from typing import Any
 from celery import Task
 from kombu.exceptions import OperationalError
 
+from cms.celery import app
+
 log = logging.getLogger("innsikt.queueing")
 
 
@@ -36,14 +38,24 @@ def broker_errors(task: Task) -> tuple[type[BaseException], ...]:
     )
 
 
-def task_enqueue(task: Task, *args: Any, **options: Any) -> bool:
+def task_enqueue(task: Task | str, *args: Any, **options: Any) -> bool:
     """Publish ``task(*args)`` with ``apply_async`` ``options`` (``eta``, ``countdown``,
     ``expires``…). Returns True once the broker has the message, False when it could not
     be reached within the bounded retry (a warning names the task and the error, never the
-    arguments). Raises only for what retrying cannot fix (an argument that is not JSON).
+    arguments). Raises only for what retrying cannot fix (an argument that is not JSON, or
+    a task name no tasks module registers: KeyError).
+
+    Services name their task (``"panel.tasks.invitations_send"``) rather than import it:
+    tasks are entry points above the services they call (the import contracts), and
+    tests/cms/test_queueing.py checks every name a service uses against the registry.
 
     Call it when the transaction commits (``transaction.on_commit``): a worker must find
     the rows the task refers to, and a False must leave them in a state a sweep finds."""
+    if isinstance(task, str):
+        if task not in app.tasks:
+            # Autodiscovery is lazy outside the worker: import every app's tasks module.
+            app.loader.import_default_modules()
+        task = app.tasks[task]
     try:
         task.apply_async(args, **options)
     except Exception as exc:

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.urls import translate_url
 from wagtail.models import Locale, Page, Site
 
+from cms.models import LibrarySettings
+
 T = TypeVar("T")
 GENERATION_KEY = "innsikt:content-generation"
 # How long a process trusts its copy of the generation number: a publish reaches other
@@ -21,7 +23,7 @@ _memo: dict[str, Any] = {}
 
 
 def content_generation() -> int:
-    """A number that changes whenever public content changes (cms.signals)."""
+    """A number that changes whenever public content changes (cms.receivers)."""
     global _generation
     value, read_at = _generation
     now = time.monotonic()
@@ -109,8 +111,6 @@ def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
         return {"library_name": "Innsikt", "footer_links": []}
 
     def build() -> dict[str, Any]:
-        from cms.models import LibrarySettings
-
         library = LibrarySettings.for_site(site)
         links = []
         for target in (library.accessibility_page, library.privacy_page):

@@ -10,11 +10,14 @@ saving the empty session in its place then lost it for good.
 from typing import Any
 
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
+from django.core.cache.backends.base import BaseCache
 
 from .faults import fault_transient
 
 
 class SessionStore(CacheSessionStore):
+    _cache: BaseCache  # set by Django's CacheSessionStore.__init__; django-stubs omit it
+
     def load(self) -> dict[str, Any]:
         try:
             session_data = self._cache.get(self.cache_key)

@@ -35,8 +35,9 @@ def has_session_cookie(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def staff_session_touch(request: HttpRequest) -> None:
-    """Note that the request's signed-in user was seen now (at most once a minute)."""
+def staff_session_touch(request: HttpRequest, user: Any) -> None:
+    """Note that ``user``, signed in on this request, was seen now (at most once a
+    minute)."""
     now = time.time()
     seen = request.session.get(SEEN_KEY)
     if seen and now - seen < TOUCH_SECONDS:
@@ -46,10 +47,11 @@ def staff_session_touch(request: HttpRequest) -> None:
         request.session.save()
     key = request.session.session_key
     assert key is not None
+    assert user.is_authenticated  # called for signed-in requests only (cms.middleware)
     StaffSession.objects.update_or_create(
         key_hash=_key_hash(key),
         defaults={
-            "user": request.user,
+            "user": user,
             "last_seen_at": timezone.now(),
             "browser": request.headers.get("User-Agent", "")[:200],
         },

@@ -32,10 +32,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.datastructures import MultiValueDictKeyError
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 M = TypeVar("M", bound=models.Model)
 
@@ -74,8 +77,6 @@ def library_ids_for_user(user: Any) -> frozenset[int] | None:
     cached = getattr(user, _USER_CACHE, None)
     if cached is not None:
         return cached
-    from wagtail.permission_policies.pages import PagePermissionPolicy
-
     editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
     ids = frozenset(
         Site.objects.filter(root_page__in=editable.values("pk")).values_list("pk", flat=True)
@@ -284,8 +285,6 @@ def form_choices_scope(form: Any, user: Any) -> None:
     """Limit every model choice of ``form`` (and of its inline formsets' forms) to the
     user's libraries: what the form offers, and what it accepts when posted. A choice of
     libraries is preselected when the user works for exactly one."""
-    from django.forms import ModelChoiceField
-
     ids = library_ids_for_user(user)
     if ids is None:
         return
@@ -359,8 +358,6 @@ def admin_request_allowed(request: HttpRequest, view: Callable[..., Any], kwargs
     model = _view_model(view, kwargs)
     if model is None or not is_library_owned(model):
         return True
-    from wagtail.contrib.settings.models import BaseSiteSetting
-
     if issubclass(model, BaseSiteSetting):
         site_id = kwargs.get("pk") or kwargs.get("site_pk")
         ids = library_ids_for_user(user) or frozenset()
@@ -429,8 +426,6 @@ def form_choices_check(form: Any, library_id: int | None) -> None:
     """Add a form error for every chosen object (in ``form`` and its inline formsets'
     forms) of another library than ``library_id`` — for forms whose instance cannot tell
     its library yet (a page being created: its library is its parent's)."""
-    from django.forms import ModelChoiceField
-
     if library_id is None or not hasattr(form, "cleaned_data"):
         return
     for name, field in form.fields.items():

@@ -3,11 +3,23 @@ and acts on their own libraries' pages and objects only (cms.tenancy)."""
 
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.admin.menu import AdminOnlyMenuItem, MenuItem
+from wagtail.admin.views.pages.listing import PageFilterSet
+from wagtail.models import Page, PageLogEntry, Site
 
+from . import account_views, health_views
+from .models import LibraryLogEntry
+from .panels import TwoFactorNoticePanel
 from .tenancy import PROJECT_APPS, is_library_owned, library_ids_for_user, library_scope
+from .two_factor import two_factor_enabled
 
 
 @hooks.register("construct_explorer_page_queryset")
@@ -40,9 +52,6 @@ def _page_filters_scope() -> None:
     editor with choices from the whole installation, and no hook reaches them: their
     choices become the user's libraries' sites, and the people who own or edited pages
     there (django-filter calls a callable queryset with the request)."""
-    from django.contrib.auth import get_user_model
-    from wagtail.admin.views.pages.listing import PageFilterSet
-    from wagtail.models import Page, PageLogEntry, Site
 
     def sites(request: Any) -> Any:
         return library_scope(Site.objects.all(), request.user)
@@ -84,10 +93,6 @@ def library_log_entries(actions: Any) -> None:
     """What is done to a library-owned object (a segment edited, a code deleted) is logged
     with its library, so the site history and an object's history show a researcher their
     own libraries' entries only (cms.models.LibraryLogEntry)."""
-    from django.apps import apps
-
-    from .models import LibraryLogEntry
-
     for model in apps.get_models():
         if (
             model._meta.app_label in PROJECT_APPS
@@ -102,10 +107,6 @@ def library_log_entries(actions: Any) -> None:
 
 @hooks.register("register_admin_urls")
 def account_security_urls() -> list[Any]:
-    from django.urls import path
-
-    from . import account_views
-
     return [
         path("2fa/verify/", account_views.two_factor_verify, name="innsikt_2fa_verify"),
         path("2fa/setup/", account_views.two_factor_setup, name="innsikt_2fa_setup"),
@@ -117,22 +118,15 @@ def account_security_urls() -> list[Any]:
 
 @hooks.register("register_account_menu_item")
 def account_security_menu_item(request: Any) -> dict[str, Any]:
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     return {
         "url": reverse("innsikt_staff_sessions"),
-        "label": _("Sign-in and sessions"),
-        "help_text": _("Two-factor sign-in, recovery codes, and where you are signed in."),
+        "label": gettext("Sign-in and sessions"),
+        "help_text": gettext("Two-factor sign-in, recovery codes, and where you are signed in."),
     }
 
 
 @hooks.register("register_settings_menu_item")
 def two_factor_accounts_menu_item() -> Any:
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy as _
-    from wagtail.admin.menu import MenuItem
-
     class SuperuserMenuItem(MenuItem):
         def is_shown(self, request: Any) -> bool:
             return bool(request.user.is_superuser)
@@ -146,34 +140,20 @@ def two_factor_accounts_menu_item() -> Any:
 def two_factor_notice(request: Any, panels: list[Any]) -> None:
     """Where two-factor sign-in is not enforced (the local demo), the dashboard says so and
     offers it to a user who has none."""
-    from django.conf import settings
-
-    from .panels import TwoFactorNoticePanel
-    from .two_factor import two_factor_enabled
-
     if not settings.INNSIKT_2FA_REQUIRED and not two_factor_enabled(request.user):
         panels.insert(0, TwoFactorNoticePanel())
 
 
 # ---- system status (cms.health, cms.health_views) -----------------------------------------
-# Imports stay inside the hooks, as in the section above: each section stands on its own.
 
 
 @hooks.register("register_admin_urls")
 def system_status_urls() -> list[Any]:
-    from django.urls import path
-
-    from . import health_views
-
     return [path("system-status/", health_views.system_status, name="innsikt_system_status")]
 
 
 @hooks.register("register_settings_menu_item")
 def system_status_menu_item() -> Any:
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy as _
-    from wagtail.admin.menu import AdminOnlyMenuItem
-
     return AdminOnlyMenuItem(
         _("System status"), reverse("innsikt_system_status"), icon_name="tasks", order=910
     )

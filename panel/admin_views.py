@@ -43,7 +43,9 @@ class LoanImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.sites = {str(s.pk): s for s in library_sites_for_user(user)}
-        self.fields["library"].choices = [(k, s.site_name) for k, s in self.sites.items()]
+        library = self.fields["library"]
+        assert isinstance(library, forms.ChoiceField)  # declared one on the class above
+        library.choices = [(k, s.site_name) for k, s in self.sites.items()]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

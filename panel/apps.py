@@ -9,7 +9,8 @@ class PanelConfig(AppConfig):
     verbose_name = _("Panel")
 
     def ready(self) -> None:
+        # Registered once the apps are ready: the receivers and health checks import models.
         from . import (
             health,  # noqa: F401  (registers its overdue invitations with cms.health)
-            signals,  # noqa: F401  (response_submitted → invitation completed)
+            receivers,  # noqa: F401  (response_submitted → invitation completed; bounces)
         )

@@ -18,6 +18,8 @@ def hard_bounces(message: Message) -> list[str]:
             continue
         blocks = part.get_payload()
         for block in blocks[1:] if isinstance(blocks, list) else []:
+            if not isinstance(block, Message):  # the parser makes every block a Message
+                continue
             action = str(block.get("Action", "")).strip().lower()
             status = str(block.get("Status", "")).strip()
             recipient = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))

@@ -22,13 +22,16 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
 
 from cms.forms import LibraryOwnedForm, LibraryPageForm
+from cms.models import AnsweredPage
 from cms.tenancy import LibraryReferences
 from surveys.blocks import QUESTION_BLOCKS
+from surveys.keys import assign_keys
 from surveys.models import ChannelBase
 
 from .admin_forms import CampaignForm
 from .blocks import SegmentRuleBlock
 from .link_tokens import CONFIRMATION, INVITATION, derived_token, token_digest
+from .pseudonyms import member_pseudonym
 
 # The shortest reason a campaign may give to override the contact limits.
 OVERRIDE_REASON_MIN = 20
@@ -80,7 +83,7 @@ class ConsentText(LibraryReferences, models.Model):
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} v{self.version}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.version is None:
             latest = ConsentText.objects.filter(
                 library_id=self.library_id, purpose=self.purpose
@@ -150,10 +153,8 @@ class PanelMember(models.Model):
     def __str__(self) -> str:
         return f"{self.pk}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.pseudonym:
-            from .pseudonyms import member_pseudonym
-
             self.pseudonym = member_pseudonym(self.pk)
         if not self.confirm_digest:
             self.confirm_digest = token_digest(derived_token(CONFIRMATION, str(self.pk)))
@@ -177,9 +178,10 @@ class ConsentRecord(LibraryReferences, models.Model):
         ordering = ["at"]
 
 
-class PanelSignupPage(Page):
+class PanelSignupPage(AnsweredPage):
     """Where people join the panel: minimum personal data, a screener built with the same
-    question blocks as surveys, and a consent per purpose."""
+    question blocks as surveys, and a consent per purpose. Answered by panel.views.signup
+    (the answer_page hook, cms.serving)."""
 
     base_form_class = LibraryPageForm
 
@@ -218,23 +220,11 @@ class PanelSignupPage(Page):
 
     def clean(self) -> None:
         super().clean()
-        from surveys.keys import assign_keys
-
         raw = self.screener.get_prep_value()
         wrapped = assign_keys([{"type": "step", "value": {"key": "screener", "questions": raw}}])
         keyed = wrapped[0]["value"]["questions"]
         if keyed != raw:
             self.screener = keyed  # type: ignore[assignment]
-
-    def serve(self, request, *args, **kwargs):
-        from .views import signup
-
-        return signup(request, self)
-
-    def serve_preview(self, request, mode_name):
-        from .views import signup  # views import the models
-
-        return signup(request, self, preview=True)
 
 
 class SignupChannel(ChannelBase):
@@ -436,7 +426,7 @@ class Campaign(LibraryReferences, models.Model):
             raise ValidationError({"guide": _("Choose the interview guide.")})
         # The guide is a page to the panel (it does not import research): its type is
         # checked by name, since the chooser's restriction is only the editor's widget.
-        if self.guide_id is not None and (
+        if self.guide is not None and (
             self.guide.specific_class._meta.label != "research.InterviewGuidePage"
         ):
             raise ValidationError({"guide": _("Choose an interview guide page.")})
@@ -545,7 +535,7 @@ class Invitation(LibraryReferences, models.Model):
         ]
         indexes = [models.Index(fields=["campaign", "state"], name="invitation_campaign_state")]
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.token_digest:
             self.token_digest = invitation_link_digest(self.pk)
         super().save(*args, **kwargs)

@@ -101,7 +101,7 @@ def contact_facts(
             latest[member_id] = (text_id, version, given)
         else:
             agreed[member_id] = given
-    invited: dict[UUID, list[datetime]] = defaultdict(list)
+    invited: dict[UUID, list[datetime | None]] = defaultdict(list)
     already: set[UUID] = set()
     completed: set[UUID] = set()
     no_shows: dict[UUID, int] = defaultdict(int)

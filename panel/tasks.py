@@ -1,6 +1,7 @@
 """Panel tasks: thin interfaces over services (DESIGN.md C5)."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from cms.queueing import task_enqueue
 
@@ -34,8 +35,6 @@ def campaigns_sweep() -> int:
     """Periodic: hand over again invitations of running campaigns that wait — for the task
     queue, which was down when they were made, or stuck (their worker was killed, or their
     message lost). Claims make it safe to run twice."""
-    from django.utils import timezone
-
     return services.campaigns_sweep(now=timezone.now())
 
 
@@ -58,8 +57,6 @@ def invitations_send(invitation_ids: list[str]) -> int:
 def reminders_dispatch() -> int:
     """Periodic: make the reminders that are due and queue every reminder to send now
     (each is claimed before it is sent, so queueing one twice sends it once)."""
-    from django.utils import timezone
-
     ready = services.reminders_dispatch(now=timezone.now())
     for reminder_id in ready:
         if not task_enqueue(reminder_send, reminder_id):

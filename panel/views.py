@@ -342,7 +342,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _("Thank you, you have already answered"),
             _("Your answer is registered. You do not need to do anything more."),
         )
-    new_text = member_needs_reconsent(member=invited.member)
+    member = invited.member
+    assert member is not None  # invitation_for_token raises TokenInvalid when it is erased
+    new_text = member_needs_reconsent(member=member)
     if new_text is not None:
         # The panel's terms changed materially: ask before the survey opens.
         if request.method != "POST":
@@ -356,14 +358,14 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 },
             )
         if request.POST.get("agree") != "yes":
-            member_unsubscribe(member=invited.member, channel="reconsent-declined")
+            member_unsubscribe(member=member, channel="reconsent-declined")
             return _message(
                 request,
                 home,
                 _("You have left the panel"),
                 _("Thank you for the time you have been a member. We will not contact you again."),
             )
-        consent_give(member=invited.member, text=new_text, channel="invitation")
+        consent_give(member=member, text=new_text, channel="invitation")
     if interview:
         # Booking (or changing) an interview time is research's page (research/interviews).
         return redirect("interview_booking", token=token)
@@ -371,7 +373,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     assert survey is not None
     localized = survey.localized
     page = localized.specific if localized.live else survey
-    request.session[pseudonym_session_key(page)] = invited.member.pseudonym
+    request.session[pseudonym_session_key(page)] = member.pseudonym
     return redirect(page.get_url(request=request))
 
 

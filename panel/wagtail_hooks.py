@@ -13,8 +13,8 @@ from wagtail.snippets.models import register_snippet
 from cms.admin_tenancy import LibraryModelViewSet, LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
 
-from . import admin_views
-from .models import AccessLog, Campaign, ConsentText, PanelMember, Segment
+from . import admin_views, views
+from .models import AccessLog, Campaign, ConsentText, PanelMember, PanelSignupPage, Segment
 from .selectors import (
     campaign_progress,
     member_get_for_user,
@@ -22,6 +22,15 @@ from .selectors import (
     segment_count,
 )
 from .services import access_log_record
+
+
+@hooks.register("answer_page")
+def answer_signup_pages(page, request, *args, **kwargs):
+    """The sign-up page is answered by its view, live and in the editor's preview
+    (cms.serving)."""
+    if not isinstance(page, PanelSignupPage):
+        return None
+    return views.signup(request, page, preview=getattr(request, "is_preview", False))
 
 
 class ConsentTextViewSet(LibrarySnippetViewSet):

@@ -37,8 +37,10 @@ def _filter_choices(page) -> dict:
 def explore(request, page_id: int):
     """Every question's findings under the chosen filters, and a cross-tab of any two —
     suppressed and scrubbed exactly as in reports and exports (research/findings.py)."""
+    # heavy: analysis needs pandas and numpy, which no other admin page loads
     from .analysis import CATEGORICAL
-    from .reports import explore_crosstab, explore_findings, library_privacy_for_site
+    from .explore import explore_crosstab, explore_findings
+    from .reports.selectors import library_privacy_for_site
 
     page = survey_get_for_user(request.user, page_id)
     choices = _filter_choices(page)

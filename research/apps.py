@@ -10,7 +10,8 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research")
 
     def ready(self) -> None:
+        # Registered once the apps are ready: the receivers and health checks import models.
         from . import (
             health,  # noqa: F401  (registers its overdue jobs with cms.health)
-            signals,  # noqa: F401
+            receivers,  # noqa: F401  (consent withdrawn, member data; panel's signals)
         )

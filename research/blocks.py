@@ -1,13 +1,11 @@
 """The blocks of a findings report (research.models.FindingsReportPage).
 
-Blocks hold what the researcher chose (a survey, a question key, a chart style); what they
-show is computed when the report renders, by research.reports.ReportData, which every block
-template reaches as ``report`` in its parent context — so the web preview and the PDF render
+Blocks hold what the researcher chose (a survey, a question key, a chart style). What they
+show is built before the report renders, by research.reports.selectors.report_results, and
+reaches each block's template as ``result`` — so the web page, the preview and the PDF show
 the same figures through the same templates, always suppressed and scrubbed
-(research/findings.py).
+(research/findings.py). Blocks compute nothing.
 """
-
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -20,19 +18,7 @@ QUESTION_HELP = _(
 )
 
 
-class _ComputedBlock(blocks.StructBlock):
-    """A block whose figures come from the report's data (``report`` in the context)."""
-
-    compute = ""  # the ReportData method that turns the value into template context
-
-    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> dict:
-        context = super().get_context(value, parent_context=parent_context)
-        report = (parent_context or {}).get("report")
-        context["result"] = getattr(report, self.compute)(value) if report else None
-        return context
-
-
-class ChartBlock(_ComputedBlock):
+class ChartBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
     question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
     chart = blocks.ChoiceBlock(
@@ -54,7 +40,6 @@ class ChartBlock(_ComputedBlock):
         required=False, label=_("Heading"), help_text=_("Empty: the question's text.")
     )
     note = blocks.TextBlock(required=False, label=_("Comment under the chart"))
-    compute = "chart"
 
     class Meta:
         icon = "chart"
@@ -62,7 +47,7 @@ class ChartBlock(_ComputedBlock):
         template = "research/blocks/chart.html"
 
 
-class CrossTabBlock(_ComputedBlock):
+class CrossTabBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
     rows = blocks.CharBlock(label=_("Rows: question key"), max_length=80, help_text=QUESTION_HELP)
     columns = blocks.CharBlock(
@@ -80,7 +65,6 @@ class CrossTabBlock(_ComputedBlock):
         choices=[("row", _("Of each row")), ("column", _("Of each column")), ("none", _("None"))],
     )
     heading = blocks.CharBlock(required=False, label=_("Heading"))
-    compute = "crosstab"
 
     class Meta:
         icon = "table"
@@ -104,7 +88,7 @@ class KeyFiguresBlock(blocks.StructBlock):
         template = "research/blocks/key_figures.html"
 
 
-class QuoteBlock(_ComputedBlock):
+class QuoteBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
     question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
     text = blocks.TextBlock(
@@ -114,7 +98,6 @@ class QuoteBlock(_ComputedBlock):
             "personal data is removed when the report is shown."
         ),
     )
-    compute = "quote"
 
     class Meta:
         icon = "openquote"
@@ -122,7 +105,7 @@ class QuoteBlock(_ComputedBlock):
         template = "research/blocks/quote.html"
 
 
-class InterviewQuoteBlock(_ComputedBlock):
+class InterviewQuoteBlock(blocks.StructBlock):
     excerpt = InterviewQuoteChooserBlock(
         label=_("Quote"),
         help_text=_(
@@ -130,7 +113,6 @@ class InterviewQuoteBlock(_ComputedBlock):
             "and it is attributed only to a group of at least k participants."
         ),
     )
-    compute = "interview_quote"
 
     class Meta:
         icon = "openquote"
@@ -138,9 +120,8 @@ class InterviewQuoteBlock(_ComputedBlock):
         template = "research/blocks/interview_quote.html"
 
 
-class MethodsBlock(_ComputedBlock):
+class MethodsBlock(blocks.StructBlock):
     note = blocks.TextBlock(required=False, label=_("Anything to add about the method"))
-    compute = "methods"
 
     class Meta:
         icon = "list-ul"

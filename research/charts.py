@@ -529,6 +529,7 @@ def _legend(
 ) -> None:
     """A colour key per column, row by row in column order, from (x, top) in inches (drawn
     directly: matplotlib's Legend lays out column by column and costs more)."""
+    # heavy: matplotlib loads when the first chart is drawn
     from matplotlib.patches import Rectangle
 
     inches = fig.dpi_scale_trans
@@ -603,6 +604,7 @@ def _x_axis(ax: Axes, ticks: list[float], labels: list[str], *, plot_h: float) -
 def _figure(
     height: float, *, left: float, right: float, top: float, bottom: float
 ) -> tuple[Figure, Axes]:
+    # heavy: matplotlib loads when the first chart is drawn
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(_WIDTH_IN, height), dpi=72, facecolor=BACKGROUND)
@@ -616,6 +618,7 @@ def _figure(
 
 def _render(draw: Callable[[], Figure], kind: str, title: str, desc: str) -> str:
     """Build the figure with ``draw`` under a fixed style and save it as inline-ready SVG."""
+    # heavy: matplotlib loads when the first chart is drawn
     import matplotlib
 
     digest = hashlib.sha256("\x1f".join((kind, title, desc)).encode()).hexdigest()[:12]
@@ -650,6 +653,7 @@ def _bar(
     edge: bool = False,
 ) -> None:
     """A horizontal bar (or segment) centred on row ``y``, with the id ``gid``."""
+    # heavy: matplotlib loads when the first chart is drawn
     from matplotlib.patches import Rectangle
 
     bar = Rectangle(
@@ -699,6 +703,7 @@ def _annotate(ax: Axes, x: float, y: float, text: str, *, colour: str) -> None:
 @functools.lru_cache(maxsize=4096)
 def _text_width(text: str, size: float) -> float:
     """Width in inches of (multi-line) ``text`` in DejaVu Sans at ``size`` points."""
+    # heavy: matplotlib loads when the first chart is drawn
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 

@@ -30,6 +30,8 @@ from typing import Any
 
 from surveys.presentation import option_label
 
+from .xlsx_sheet import CODE, NUMBER, TEXT, xlsx_write
+
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -355,16 +357,12 @@ def write_csv_lines(
 
 def cell_kinds(columns: list[Column]) -> list[str]:
     """How each column's cells go into a spreadsheet (research/xlsx_sheet.py)."""
-    from .xlsx_sheet import CODE, NUMBER, TEXT
-
     return [TEXT if not c.numeric else NUMBER if c.is_number else CODE for c in columns]
 
 
 def _xlsx(
     target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
-    from .xlsx_sheet import xlsx_write
-
     return xlsx_write(
         target,
         header=[c.name for c in columns],
@@ -405,6 +403,7 @@ def write_sav(
     target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
 ) -> int:
     """A ZIP with data.sav (variable and value labels) and codebook.csv."""
+    # heavy: only an SPSS export needs pandas and pyreadstat
     import pandas as pd
     import pyreadstat
 

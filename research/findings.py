@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .analysis import MULTI, SCALE, TEXT, crosstab, question_result
+from .analysis import MULTI, SCALE, TEXT, categories, crosstab, question_result
 from .scrub import scrub
 from .suppression import (
     Cell,
@@ -245,7 +245,6 @@ def _axis(
         return spec, words.get(str(spec.name), str(spec.name)), {}
     if isinstance(spec, str):
         return spec, words.get(spec, spec), {}
-    from .analysis import categories
 
     return spec, str(spec.get("label") or spec["key"]), dict(categories(spec))
 

@@ -9,6 +9,13 @@ from .filters import Filters
 from .models import ExportJob
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A field the form class declares as a ChoiceField, to be given its choices."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class FiltersForm(forms.Form):
     """Channel, period and version; every field optional (empty = all)."""
 
@@ -45,9 +52,9 @@ class FiltersForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].choices = [(c, c) for c in channels]
-        self.fields["versions"].choices = [(v, str(v)) for v in versions]
-        self.fields["segment"].choices = [("", _("Everyone")), *(segments or [])]
+        _choice_field(self, "channels").choices = [(c, c) for c in channels]
+        _choice_field(self, "versions").choices = [(v, str(v)) for v in versions]
+        _choice_field(self, "segment").choices = [("", _("Everyone")), *(segments or [])]
         if not segments:
             del self.fields["segment"]
 
@@ -88,8 +95,8 @@ class CrosstabForm(forms.Form):
 
     def __init__(self, *args: Any, questions: list[tuple[str, str]], segments: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["rows"].choices = questions
+        _choice_field(self, "rows").choices = questions
         extra = [("channel", _("Channel"))] + (
             [("segment", _("Panel segments"))] if segments else []
         )
-        self.fields["columns"].choices = [*questions, *extra]
+        _choice_field(self, "columns").choices = [*questions, *extra]

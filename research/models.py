@@ -34,7 +34,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, Site
 
 from cms.forms import LibraryOwnedForm, LibraryPageForm
-from cms.tenancy import LibraryReferences
+from cms.models import AnsweredPage
+from cms.tenancy import LibraryReferences, library_site_for_page
+from surveys.keys import assign_keys, saved_keys
+from surveys.selectors import survey_questions
 
 from .blocks import REPORT_BLOCKS
 from .interviews.blocks import GUIDE_BLOCKS, GuideSection, guide_sections
@@ -273,9 +276,11 @@ class ProjectSurvey(LibraryReferences, Orderable):
     panels = [PageChooserPanel("survey", "surveys.SurveyPage")]
 
 
-class FindingsReportPage(_InternalPage):
+class FindingsReportPage(_InternalPage, AnsweredPage):
     """A findings report: text around live, suppressed charts and tables; one button in
-    the admin makes a PDF of it (research.services.report_generate)."""
+    the admin makes a PDF of it (research.services.report_generate). Answered by
+    research.views.report_page (the answer_page hook, cms.serving), which builds the
+    figures before the template shows them."""
 
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
     summary = models.TextField(
@@ -298,18 +303,68 @@ class FindingsReportPage(_InternalPage):
 
     def clean(self) -> None:
         super().clean()
-        from .reports import report_problems
-
-        problems = report_problems(self)
+        problems = self.problems()
         if problems:
             raise ValidationError(problems)
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from .reports import ReportData
-
-        context = super().get_context(request, *args, **kwargs)
-        context["report"] = ReportData(self)
-        return context
+    def problems(self) -> list[str]:
+        """What stops the report from showing what its blocks ask for, in the editor's
+        terms: checked against each survey's questions and the library's objects, never
+        against answers (a quote that is not an answer, or a group under k, shows as the
+        block's own message when the report renders)."""
+        site = library_site_for_page(self) if self.path else None
+        problems: list[str] = []
+        for number, block in enumerate(self.body, start=1):
+            where = _("Block %(n)d (%(kind)s)") % {"n": number, "kind": block.block.label}
+            value = block.value
+            if block.block_type == "interview_quote":
+                excerpt = value["excerpt"]
+                if site is None:
+                    continue
+                if excerpt is None:
+                    problems.append(f"{where}: " + _("Choose a quote (it may have been deleted)."))
+                elif excerpt.note.participant.campaign.library_id != site.pk:
+                    problems.append(
+                        f"{where}: " + _("This quote belongs to another library and is not shown.")
+                    )
+                elif not excerpt.quotable:
+                    problems.append(
+                        f"{where}: " + _("This passage is no longer marked as a quote.")
+                    )
+                continue
+            if block.block_type not in ("chart", "crosstab", "quote"):
+                continue
+            chosen = value["survey"]
+            if chosen is None:
+                problems.append(f"{where}: " + _("choose a survey."))
+                continue
+            if site is None:
+                continue  # a new page: checked again when it is saved in its place
+            if library_site_for_page(chosen) != site:
+                problems.append(
+                    f"{where}: "
+                    + _("the survey “%(title)s” belongs to another library.")
+                    % {"title": chosen.title}
+                )
+                continue
+            keys = [q["key"] for q in survey_questions(chosen.specific)]
+            if block.block_type == "crosstab":
+                wanted = [value["rows"], value["columns"]]
+            else:
+                wanted = [value["question"]]
+            for key in (key.strip() for key in wanted):
+                if block.block_type == "crosstab" and key in ("channel", "kanal", "segment"):
+                    continue
+                if key not in keys:
+                    problems.append(
+                        f"{where}: "
+                        + _("“%(title)s” has no question with the key “%(key)s”. Keys: %(keys)s")
+                        % {"title": chosen.title, "key": key, "keys": ", ".join(keys[:20])}
+                    )
+            segments = (value.get("segments") or []) if block.block_type == "crosstab" else []
+            if any(s is not None and s.library_id != site.pk for s in segments):
+                problems.append(f"{where}: " + _("A chosen segment belongs to another library."))
+        return problems
 
 
 class ReportJob(_Job):
@@ -378,7 +433,6 @@ class InterviewGuidePage(_InternalPage):
 
     def clean(self) -> None:
         super().clean()
-        from surveys.keys import assign_keys, saved_keys
 
         # Notes are stored under question keys: a question keeps the key the stored guide
         # gives it, whatever the form sends, so its notes stay with it.
@@ -446,15 +500,13 @@ class InterviewSlot(LibraryReferences, models.Model):
         verbose_name_plural = _("interview times")
 
     def __str__(self) -> str:
-        from django.utils import timezone
 
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def ends_at(self) -> Any:
-        import datetime
 
-        return self.starts_at + datetime.timedelta(minutes=self.minutes)
+        return self.starts_at + timedelta(minutes=self.minutes)
 
 
 class InterviewParticipant(LibraryReferences, models.Model):
@@ -609,7 +661,8 @@ class InterviewCode(LibraryReferences, models.Model):
 
     @property
     def path(self) -> str:
-        names, node, seen = [], self, set()
+        names, seen = [], set()
+        node: InterviewCode | None = self
         while node is not None and node.pk not in seen:
             seen.add(node.pk)
             names.append(node.name)

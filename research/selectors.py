@@ -4,49 +4,38 @@ Access goes through surveys.selectors.survey_get_for_user first (DESIGN.md C9); 
 functions take a survey the caller may already see.
 """
 
+import gc
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404
 
-from surveys.models import Channel, SurveyPage, SurveyVersion
-from surveys.schema import answerable
-from surveys.selectors import survey_responses
+from cms.models import LibrarySettings
+from cms.tenancy import library_site_for_page
+from panel.models import Invitation, Segment
+from panel.selectors import segment_members
+from surveys.models import Channel, SurveyPage
+from surveys.selectors import survey_questions, survey_responses
 
+from .export_coding import csv_select_query
 from .filters import Filters
+from .models import FindingsReportPage
 
 if TYPE_CHECKING:
     import pandas as pd
     import psycopg
 
     from .export_coding import CsvPlan
-
-
-def questions_of(schemas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The answerable questions by key, newest schema first, then keys only older versions
-    had (answers of every version are analysed together by key)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for schema in schemas:
-        for step in schema["steps"]:
-            for q in step["questions"]:
-                if answerable(q) and q["key"] not in seen:
-                    seen[q["key"]] = q
-    return list(seen.values())
-
-
-def survey_questions(page: SurveyPage) -> list[dict[str, Any]]:
-    """The survey's answerable questions over every published version, newest first, with
-    this page's labels; keys only a translation's versions have come after (translations
-    share keys)."""
-    versions = SurveyVersion.objects.filter(page__translation_key=page.translation_key)
-    own = versions.filter(page=page).order_by("-number")
-    others = versions.exclude(page=page).order_by("-number")
-    return questions_of(v.schema for v in [*own, *others])
 
 
 def survey_channel_labels(page: SurveyPage) -> dict[int | None, str]:
@@ -61,9 +50,6 @@ def segment_pseudonyms(page: SurveyPage, segment_id: int) -> frozenset[str]:
     """The pseudonyms the current members of a segment of the survey's library answer
     under: the only join between answers and the panel (no member id reaches analysis).
     A segment of another library selects nobody."""
-    from cms.tenancy import library_site_for_page
-    from panel.models import Segment
-    from panel.selectors import segment_members
 
     site = library_site_for_page(page)
     segment = Segment.objects.filter(pk=segment_id, library=site).first()
@@ -111,7 +97,6 @@ def survey_export_rows(
     """For each response passing ``filters``, the values at ``paths`` (research.exports):
     meta fields, or JSON values the database extracts as text (lists and objects as JSON
     text) — the answers are never decoded as a whole in Python."""
-    from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
     columns: list[Any] = []
     for path in paths:
@@ -136,9 +121,6 @@ def export_connection() -> "Iterator[Callable[[], psycopg.Connection[Any]] | Non
     connecting (≈ 5 ms) is off the export's critical path; yields what waits for it, and
     closes it at the end. Inside a transaction it yields None: the rows must be read on
     the caller's connection, which sees them."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
 
     if connection.in_atomic_block:
         yield None
@@ -174,12 +156,6 @@ def survey_export_lines(
     `export_connection`; one opened here without it), so the database codes the next rows
     while the caller writes these (and the caller's connection stays free for progress
     updates)."""
-    import re
-
-    import psycopg
-    from django.db import connection, transaction
-
-    from .export_coding import csv_select_query
 
     inner = _filtered_responses(page, filters).values_list(
         "answers", "channel_id", "language", "version__number", "submitted_on"
@@ -232,11 +208,11 @@ def survey_frame(
     columns of research.analysis.responses_frame — for the questions in ``keys`` only,
     when given. The database extracts each needed answer (scalars as text; lists and
     objects as JSON), so no response's answers are decoded as a whole."""
-    import gc
 
+    # heavy: pandas and numpy load when the first answers are analysed
     import pandas as pd
-    from django.db.models.fields.json import KeyTextTransform
 
+    # heavy: research.analysis loads pandas and numpy
     from .analysis import META
 
     questions = survey_questions(page)
@@ -295,7 +271,6 @@ def library_rules(site: Any) -> tuple[int, str]:
     rules every output of Innsikt follows (k never below 3)."""
     if site is None:
         return 5, r"N\d{9}"
-    from cms.models import LibrarySettings
 
     values = LibrarySettings.for_site(site)
     return max(values.k_threshold, 3), values.card_number_pattern
@@ -310,9 +285,6 @@ def survey_facts(page: SurveyPage) -> dict[str, Any]:
     """What a methods section says about a survey (raw counts: the caller suppresses):
     answers in total and per channel, the period answered, and for panel surveys how many
     invitations were sent and completed."""
-    from django.db.models import Count, Max, Min
-
-    from panel.models import Invitation
 
     responses = survey_responses(page).order_by()
     span = responses.aggregate(n=Count("pk"), first=Min("submitted_on"), last=Max("submitted_on"))
@@ -338,7 +310,6 @@ def survey_facts(page: SurveyPage) -> dict[str, Any]:
 def report_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) -> Any:
     """The findings report if the user may edit it (its library's researchers); 404 for
     unknown pages, 403 for another library's."""
-    from .models import FindingsReportPage
 
     report = FindingsReportPage.objects.filter(pk=page_id).first()
     if report is None:
@@ -350,8 +321,6 @@ def report_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) ->
 
 def library_segments(page: SurveyPage) -> list[tuple[int, str]]:
     """(id, name) of the panel segments of the survey's library."""
-    from cms.tenancy import library_site_for_page
-    from panel.models import Segment
 
     site = library_site_for_page(page)
     return list(Segment.objects.filter(library=site).order_by("name").values_list("pk", "name"))

@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Revision
 
 from cms.queueing import task_enqueue
 from cms.tenancy import library_id_of, library_site_for_page
@@ -150,9 +151,10 @@ def _job_enqueue(model: JobModel, job_id: UUID | str) -> bool:
     """Hand the job's task to the task queue and record when. False when the queue cannot
     be reached (cms.queueing): nothing is recorded, the admin says the job waits for the
     queue, and the sweep hands it over once the queue is back. Call it on commit."""
-    from .tasks import export_run, report_run  # the tasks module imports this one
-
-    if not task_enqueue(export_run if model is ExportJob else report_run, str(job_id)):
+    if not task_enqueue(
+        "research.tasks.export_run" if model is ExportJob else "research.tasks.report_run",
+        str(job_id),
+    ):
         return False
     model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(enqueued_at=timezone.now())
     return True
@@ -411,9 +413,7 @@ def report_run(*, job_id: UUID | str) -> str:
     file appears under its final name only when it is whole (research.job_files). A
     failure is recorded on the row, not raised — a full disk in words. Returns the job's
     status."""
-    from wagtail.models import Revision
-
-    from .reports import report_pdf
+    from .reports.services import report_pdf  # heavy: report data loads pandas; workers only
 
     token = _job_claim(ReportJob, job_id, step="analysing")
     job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()

@@ -1,10 +1,12 @@
 """Research tasks: thin interfaces over services (DESIGN.md C5)."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from cms.queueing import task_enqueue
 
 from . import services
+from .interviews import services as interviews
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -23,8 +25,6 @@ def report_run(job_id: str) -> str:
 def jobs_sweep() -> dict[str, int]:
     """Periodic (Celery beat, every minute): hand over exports and report PDFs that never
     reached the task queue, and run again those whose worker died. Safe to run twice."""
-    from django.utils import timezone
-
     return services.jobs_sweep(now=timezone.now())
 
 
@@ -34,18 +34,12 @@ def jobs_sweep() -> dict[str, int]:
 def interview_mail_send(booking_id: str, kind: str) -> bool:
     """Mail a booking's confirmation, change or cancellation with its calendar file.
     Sends nothing when the booking changed since the mail was asked for."""
-    from .interviews import services as interviews
-
     return interviews.interview_mail_send(booking_id=booking_id, kind=kind)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def interview_reminders_dispatch() -> int:
     """Periodic (Celery beat): queue the day-before reminders that are due."""
-    from django.utils import timezone
-
-    from .interviews import services as interviews
-
     due = interviews.interview_reminders_due(now=timezone.now())
     for booking_id in due:
         if not task_enqueue(interview_reminder_send, booking_id):
@@ -58,6 +52,4 @@ def interview_reminders_dispatch() -> int:
 )
 def interview_reminder_send(booking_id: str) -> bool:
     """Send one reminder; claimed first, so two workers never send the same one."""
-    from .interviews import services as interviews
-
     return interviews.interview_reminder_send(booking_id=booking_id)

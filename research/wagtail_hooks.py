@@ -8,7 +8,7 @@ from wagtail.snippets.models import register_snippet
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
 
-from . import admin_views
+from . import admin_views, views
 from .interviews import admin_views as interview_views
 from .interviews.choosers import quote_chooser_viewset
 from .models import (
@@ -18,6 +18,15 @@ from .models import (
     InterviewTheme,
     ResearchLog,
 )
+
+
+@hooks.register("answer_page")
+def answer_report_pages(page, request, *args, **kwargs):
+    """A findings report is answered by its view, live and in the editor's preview
+    (cms.serving)."""
+    if not isinstance(page, FindingsReportPage):
+        return None
+    return views.report_page(request, page)
 
 
 @hooks.register("register_admin_urls")

@@ -5,11 +5,17 @@ editor adds the block, filled in when the page is saved (surveys.keys), then sho
 and never recomputed, so renaming a label never moves answers to another column.
 """
 
+from typing import Any
+
 from django import forms
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.stream_block import StreamBlockValidationError
+
+from .keys import assign_keys
+from .logic import validate_schema
+from .schema import compile_schema
 
 OPERATORS = [
     ("equals", _("equals")),
@@ -26,7 +32,7 @@ class KeyBlock(blocks.FieldBlock):
     """A read-only, generated identifier. Editors see it (to write conditions) but cannot
     change it; surveys.keys fills it in on save."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         self.field = forms.CharField(
             required=False,
             max_length=80,
@@ -320,12 +326,8 @@ class SurveyBodyBlock(blocks.StreamBlock):
 
     step = StepBlock()
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         value = super().clean(value)
-        from .keys import assign_keys
-        from .logic import validate_schema
-        from .schema import compile_schema
-
         # New blocks get their real keys when the page is saved; provisional ones suffice
         # here because no rule can refer to a block that has no key yet.
         errors = validate_schema(compile_schema(assign_keys(value.get_prep_value())))

@@ -27,7 +27,9 @@ class NumberField(forms.DecimalField):
     """Plain written numbers only (“12”, “2,5”, “-3.75”): no exponents, NaN or infinity,
     which people do not type and which would otherwise slip through as huge values."""
 
-    def to_python(self, value: Any) -> Decimal | None:
+    # django-stubs gives DecimalField no to_python of its own, so it inherits IntegerField's
+    # `int | None`; Django's DecimalField.to_python returns a Decimal.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         text = str(value).strip().replace(" ", "").replace("\u00a0", "")
@@ -255,6 +257,8 @@ class StepForm(forms.Form):
     # ---- cross-field rules -------------------------------------------------------------
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:  # a clean() returning None means "keep self.cleaned_data" (Django)
+            data = self.cleaned_data
         if hasattr(self.data, "getlist"):
             for name, field in self.fields.items():
                 if not isinstance(field, forms.MultipleChoiceField) and (
@@ -301,7 +305,8 @@ class StepForm(forms.Form):
     # ---- output ------------------------------------------------------------------------
     def answers(self) -> dict[str, Any]:
         """The cleaned answers of this step as JSON values, keyed by question key."""
-        data, result = self.cleaned_data, {}
+        data = self.cleaned_data
+        result: dict[str, Any] = {}
         for q in self.questions:
             key, kind = q["key"], q["type"]
             if kind == "matrix":
@@ -395,7 +400,9 @@ class StepForm(forms.Form):
         return out
 
     def _errors_for(self, name: str) -> list[str]:
-        return list(self.errors.get(name, [])) if self.is_bound else []
+        # Iterating an ErrorList yields its messages as str (ErrorList.__getitem__);
+        # django-stubs types its items as ValidationError | str.
+        return list(self.errors.get(name, [])) if self.is_bound else []  # type: ignore[arg-type]
 
     def _value(self, name: str) -> Any:
         if not self.is_bound:

@@ -11,6 +11,8 @@ import uuid
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -20,13 +22,19 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.url_routing import RouteResult
 
 from cms.forms import LibraryPageForm
+from cms.models import AnsweredPage
+from cms.selectors import content_cached
 
 from .blocks import SurveyBodyBlock
+from .keys import assign_keys, saved_keys
+from .logic import validate_schema
+from .routes import route_match
+from .schema import compile_schema, questions_by_key
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -38,7 +46,7 @@ def new_channel_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
-class SurveyPage(RoutablePageMixin, Page):
+class SurveyPage(AnsweredPage):
     base_form_class = LibraryPageForm
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
@@ -111,54 +119,75 @@ class SurveyPage(RoutablePageMixin, Page):
 
     def clean(self) -> None:
         super().clean()
-        from .services import survey_prepare_body
-
-        body_errors, other_errors = survey_prepare_body(page=self)
+        body_errors, other_errors = self.body_prepare()
         if body_errors or other_errors:
             raise ValidationError({"body": body_errors, NON_FIELD_ERRORS: other_errors})
 
+    def body_prepare(self) -> tuple[list[str], list[str]]:
+        """Give every block of the questions its stable key and check the survey's logic
+        and quotas. Changes ``body`` (keys only); returns editor-facing error messages about
+        the questions and about the rest (quotas)."""
+        # The stored row, not the submitted form, says which key each existing block has:
+        # answers are stored by key, so a key is never edited (surveys.keys).
+        saved: dict[str, str] = {}
+        if self.pk:
+            stored = SurveyPage.objects.filter(pk=self.pk).values_list("body", flat=True).first()
+            if stored:
+                saved = saved_keys(list(stored.raw_data) if hasattr(stored, "raw_data") else stored)
+        raw = self.body.get_prep_value()
+        keyed = assign_keys(raw, saved)
+        if keyed != raw:
+            self.body = keyed  # type: ignore[assignment]
+        schema = compile_schema(keyed)
+        questions = questions_by_key(schema)
+        quota_errors: list[str] = []
+        for quota in self.quotas.all() if self.pk or hasattr(self, "quotas") else []:
+            q = questions.get(quota.question_key)
+            if q is None or q["type"] != "single_choice":
+                quota_errors.append(
+                    _('Quota: "%(key)s" is not a single-choice question in this survey.')
+                    % {"key": quota.question_key}
+                )
+            elif quota.option_key not in {o["key"] for o in q["options"]}:
+                quota_errors.append(
+                    _('Quota: "%(option)s" is not an option of "%(key)s".')
+                    % {"option": quota.option_key, "key": quota.question_key}
+                )
+        return validate_schema(schema), quota_errors
+
+    # ---- serving ------------------------------------------------------------------------
+    # A survey is answered by the front door (surveys.views.survey_serve, through the
+    # answer_page hook: cms.serving); the page only says which route a path is.
+    def route(self, request: HttpRequest, path_components: list[str]) -> RouteResult:
+        found = route_match("".join(f"{part}/" for part in path_components))
+        if found is None or not self.live:
+            raise Http404
+        name, kwargs = found
+        return RouteResult(self, args=(name,), kwargs=kwargs)
+
+    def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        """Wagtail's check on every request, answered from the content cache while the
+        survey has no restriction: a survey is answered far more often than its privacy
+        changes (cms.receivers drops the cache when a restriction changes). Still a
+        queryset, as the admin's privacy dialog expects."""
+        restricted = content_cached(
+            f"view-restricted:{self.pk}", lambda: Page.get_view_restrictions(self).exists()
+        )
+        if not restricted:
+            return PageViewRestriction.objects.none()
+        return Page.get_view_restrictions(self)
+
     # Wagtail preview: one mode per step, rendered by the respondent's own templates.
     @property
-    def preview_modes(self):
-        from .schema import compile_schema
-
+    def preview_modes(self) -> list[tuple[str, str]]:
         steps = compile_schema(self.body.get_prep_value())["steps"]
-        return [(str(i), _("Page %(n)d") % {"n": i + 1}) for i in range(len(steps))] or [
-            ("0", _("Page 1"))
+        return [(str(i), str(_("Page %(n)d") % {"n": i + 1})) for i in range(len(steps))] or [
+            ("0", str(_("Page 1")))
         ]
 
     @property
-    def default_preview_mode(self):
+    def default_preview_mode(self) -> str:
         return "0"
-
-    def serve_preview(self, request, mode_name):
-        from .views import survey_preview
-
-        return survey_preview(request, page=self, step_index=int(mode_name or 0))
-
-    @path("")
-    def respond(self, request):
-        from .views import page_respond
-
-        return page_respond(request, self)
-
-    @path("takk/")
-    def thanks(self, request):
-        from .views import page_thanks
-
-        return page_thanks(request, self)
-
-    @path("fortsett/")
-    def resume_code(self, request):
-        from .views import page_resume
-
-        return page_resume(request, self, None)
-
-    @path("fortsett/<str:token>/")
-    def resume(self, request, token):
-        from .views import page_resume
-
-        return page_resume(request, self, token)
 
 
 class SurveyVersion(models.Model):

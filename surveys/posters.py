@@ -24,7 +24,7 @@ def poster_html(*, library: str, title: str, event: str, url: str) -> str:
 
 
 def poster_pdf(*, library: str, title: str, event: str, url: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy: only a poster's PDF needs WeasyPrint
 
     html = poster_html(library=library, title=title, event=event, url=url)
     return HTML(string=html).write_pdf()

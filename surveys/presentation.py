@@ -1,11 +1,13 @@
-"""How stored answers read for people: option labels instead of keys (piping, admin, CSV)."""
+"""How surveys read for people: option labels instead of keys (piping, admin, CSV), the
+headings of the message pages, and the editor's preview of a step."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .schema import Schema, answerable
+from .forms import StepForm
+from .schema import Schema, answerable, compile_schema
 
 YES_NO = {"yes": "Yes", "no": "No"}
 
@@ -55,3 +57,49 @@ def answer_labels(schema: Schema, answers: dict[str, Any]) -> dict[str, str]:
                     q, answers[q["key"]], str(answers.get(f"{q['key']}.other", ""))
                 )
     return labels
+
+
+def state_title(state: str) -> str:
+    """The heading of a survey's message page (closed, thanks, resume…) in the active
+    language."""
+    return {
+        "closed": _("This survey is closed"),
+        "not_open": _("This survey has not opened yet"),
+        "full": _("This survey has all the answers it needs"),
+        "already": _("You have already answered this survey"),
+        "screened_out": _("Thank you for your interest"),
+        "thanks": _("Thank you for your answers"),
+        "saved": _("Your answers are saved"),
+        "resume_missing": _("The saved answers could not be found"),
+        "resume": _("Continue where you left off"),
+        "unpublished": _("This survey is not available"),
+    }[state]
+
+
+def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
+    """Wagtail's preview of a survey page: the respondent's step template over the draft's
+    questions (not submittable), as (template, context)."""
+    steps = compile_schema(page.body.get_prep_value())["steps"]
+    chrome = {
+        "page": page,
+        "survey": page,
+        "plain_language_urls": False,
+        "embed": False,
+        "base_url": "#",
+    }
+    if not steps:
+        state = "unpublished"
+        return "surveys/message.html", {**chrome, "state": state, "title": state_title(state)}
+    step = steps[min(step_index, len(steps) - 1)]
+    form = StepForm(questions=step["questions"], pipes={}, seed=0)
+    return "surveys/step.html", {
+        **chrome,
+        "step": step,
+        "step_number": steps.index(step) + 1,
+        "step_count": len(steps),
+        "is_first": step is steps[0],
+        "is_last": step is steps[-1],
+        "questions": form.view(),
+        "errors": [],
+        "preview": True,
+    }

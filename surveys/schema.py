@@ -1,10 +1,12 @@
 """Compile a SurveyPage body (raw StreamField JSON) into the frozen schema a SurveyVersion
 stores and the wizard runs on. The schema is plain JSON: steps → questions → options."""
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from wagtail.rich_text import expand_db_html
 
 from .keys import items
 
@@ -65,8 +67,6 @@ def _options(raw: list[Any] | None) -> list[dict[str, Any]]:
 def _rich_text(html: str | None) -> str:
     if not html:
         return ""
-    from wagtail.rich_text import expand_db_html
-
     return expand_db_html(str(html))
 
 
@@ -174,3 +174,15 @@ def answerable(q: dict[str, Any]) -> bool:
 
 def questions_by_key(schema: Schema) -> dict[str, dict[str, Any]]:
     return {q["key"]: q for step in schema["steps"] for q in step["questions"] if answerable(q)}
+
+
+def questions_merged(schemas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The answerable questions by key over several versions' schemas, newest first, then
+    keys only older versions had (answers of every version are analysed together by key)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for schema in schemas:
+        for step in schema["steps"]:
+            for q in step["questions"]:
+                if answerable(q) and q["key"] not in seen:
+                    seen[q["key"]] = q
+    return list(seen.values())

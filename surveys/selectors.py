@@ -10,10 +10,12 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
+from wagtail.models import Page
 
 from cms.selectors import content_cached, site_chrome
 
 from .models import Channel, Quota, Response, SurveyPage, SurveyStart, SurveyVersion
+from .schema import questions_merged
 
 VERSION_CACHE_KEY = "innsikt:survey-version:{page_id}"
 
@@ -73,23 +75,19 @@ def survey_runtime_for_page(page: SurveyPage, language: str, request: Any = None
     )
 
 
-def survey_route(request: Any, path: str) -> tuple[SurveyRuntime, str, tuple, dict] | None:
-    """The survey page (and its sub-route) a public path leads to, cached per host, language
-    and content generation; None for every other page, restricted pages included."""
-    from wagtail import hooks
-    from wagtail.models import Page
+def survey_route(request: Any, path: str) -> tuple[SurveyPage, tuple, dict] | None:
+    """Wagtail's route (page, args, kwargs) for a public path that leads to a survey
+    page, cached per host, language and content generation; None for every other page.
+    The page comes from the survey's cached runtime, so a warm request reads nothing."""
 
-    def build() -> tuple[int, str, tuple, dict] | bool:
+    def build() -> tuple[int, tuple, dict] | bool:
         route = Page.route_for_request(request, path)
         if route is None:
             raise _NoRoute  # unknown paths are not remembered (bots probe endless ones)
-        page, args, _kwargs = route
-        if not isinstance(page, SurveyPage) or page.get_view_restrictions().exists():
+        page, args, kwargs = route
+        if not isinstance(page, SurveyPage):
             return False
-        if len(args) != 3 or not _only_core_serve_hooks(hooks):
-            return False
-        view, view_args, view_kwargs = args
-        return (page.pk, view.__name__, tuple(view_args), dict(view_kwargs))
+        return (page.pk, tuple(args), dict(kwargs))
 
     language = get_language() or "nb"
     try:
@@ -98,33 +96,16 @@ def survey_route(request: Any, path: str) -> tuple[SurveyRuntime, str, tuple, di
         return None
     if not isinstance(found, tuple):
         return None
-    page_id, view_name, view_args, view_kwargs = found
+    page_id, args, kwargs = found
     runtime = content_cached(
-        f"runtime:id:{page_id}:{language}:{request.get_host()}",
+        f"runtime:p:{page_id}:{language}:{request.get_host()}",
         lambda: _runtime(SurveyPage.objects.get(pk=page_id), None, language, request),
     )
-    return runtime, view_name, view_args, view_kwargs
+    return runtime.page, args, kwargs
 
 
 class _NoRoute(Exception):
     pass
-
-
-CORE_SERVE_HOOKS = {
-    "wagtail.wagtail_hooks.check_request_method",
-    "wagtail.wagtail_hooks.check_view_restrictions",
-}
-
-
-def _only_core_serve_hooks(hooks: Any) -> bool:
-    """The fast route skips Wagtail's serve hooks; that is only right while the only hooks
-    are Wagtail's own method check and view restrictions (absent on routed pages)."""
-    names = {
-        f"{fn.__module__}.{fn.__name__}"
-        for name in ("before_serve_page", "on_serve_page")
-        for fn in hooks.get_hooks(name)
-    }
-    return names <= CORE_SERVE_HOOKS
 
 
 def survey_live_version(page: SurveyPage) -> SurveyVersion | None:
@@ -228,3 +209,13 @@ def survey_summary(page: SurveyPage) -> dict[str, Any]:
         "completion": round(100 * finished / started) if started else None,
         "channels": channels,
     }
+
+
+def survey_questions(page: SurveyPage) -> list[dict[str, Any]]:
+    """The survey's answerable questions over every published version, newest first, with
+    this page's labels; keys only a translation's versions have come after (translations
+    share keys)."""
+    versions = SurveyVersion.objects.filter(page__translation_key=page.translation_key)
+    own = versions.filter(page=page).order_by("-number")
+    others = versions.exclude(page=page).order_by("-number")
+    return questions_merged(v.schema for v in [*own, *others])

@@ -14,12 +14,10 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cms.selectors import content_generation_bump
 
-from .keys import assign_keys, saved_keys
-from .logic import evaluate, validate_schema
+from .logic import evaluate
 from .models import (
     Channel,
     Quota,
@@ -29,7 +27,7 @@ from .models import (
     SurveyStart,
     SurveyVersion,
 )
-from .schema import compile_schema, questions_by_key
+from .schema import compile_schema
 from .selectors import (
     VERSION_CACHE_KEY,
     quota_blocking,
@@ -45,40 +43,6 @@ class SurveyUnavailable(Exception):
     def __init__(self, state: str) -> None:
         super().__init__(state)
         self.state = state
-
-
-def survey_prepare_body(*, page: SurveyPage) -> tuple[list[str], list[str]]:
-    """Give every block of ``page.body`` its stable key and check the survey's logic and
-    quotas. Mutates ``page.body`` (keys only); returns editor-facing error messages about
-    the questions and about the rest (quotas)."""
-    # The stored row, not the submitted form, says which key each existing block has:
-    # answers are stored by key, so a key is never edited (surveys.keys).
-    saved: dict[str, str] = {}
-    if page.pk:
-        stored = SurveyPage.objects.filter(pk=page.pk).values_list("body", flat=True).first()
-        if stored:
-            saved = saved_keys(list(stored.raw_data) if hasattr(stored, "raw_data") else stored)
-    raw = page.body.get_prep_value()
-    keyed = assign_keys(raw, saved)
-    if keyed != raw:
-        page.body = keyed  # type: ignore[assignment]
-    schema = compile_schema(keyed)
-    errors = validate_schema(schema)
-    quota_errors: list[str] = []
-    questions = questions_by_key(schema)
-    for quota in page.quotas.all() if page.pk or hasattr(page, "quotas") else []:
-        q = questions.get(quota.question_key)
-        if q is None or q["type"] != "single_choice":
-            quota_errors.append(
-                _('Quota: "%(key)s" is not a single-choice question in this survey.')
-                % {"key": quota.question_key}
-            )
-        elif quota.option_key not in {o["key"] for o in q["options"]}:
-            quota_errors.append(
-                _('Quota: "%(option)s" is not an option of "%(key)s".')
-                % {"option": quota.option_key, "key": quota.question_key}
-            )
-    return errors, quota_errors
 
 
 def survey_version_freeze(*, page: SurveyPage) -> SurveyVersion:
@@ -146,11 +110,11 @@ def response_submit(
     Idempotent per ``response_id`` and answers: the wizard picks the id before the last
     page is sent (surveys.views), so a submission sent again — after the database or Redis
     failed between storing it and the respondent seeing the thank-you page — finds its
-    response already stored and stores nothing twice (and counts no quota twice: the check
-    comes before the survey's state, so a survey that filled up meanwhile still says
-    thanks). Other answers under a known id are another submission, stored under a new id
-    (on a shared tablet at an event, the Back button resends the id with the next person's
-    answers).
+    response already stored and stores nothing twice (the insert under a taken primary key
+    fails and counts nothing; a survey that filled up meanwhile still says thanks). Other
+    answers under a known id are another submission, stored under a new id (on a shared
+    tablet at an event, the Back button resends the id with the next person's answers).
+    Only these rare paths read the stored response: a first submission costs one insert.
 
     A response limit or a quota holds under simultaneous submissions: when the survey has
     either, the counts and the insert happen in one transaction that first locks the
@@ -158,61 +122,99 @@ def response_submit(
     given out one submission at a time. Surveys without a limit or quota take no lock.
     """
     quotas = survey_quotas(page) if quotas is None else quotas
-    counted = page.response_limit is not None or bool(quotas)
     kept = evaluate(version.schema, answers).answers
     try:
-        with transaction.atomic():
-            if counted:
-                # Without the lock two last respondents both count N-1 and both insert. Every
-                # translation's row is locked (they share quotas), in pk order so submitters
-                # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
-                # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
-                # but lets other rows' foreign keys to the page (a start count, a draft) through.
-                # Under READ COMMITTED the counts below see what the previous holder committed.
-                # SQLite ignores select_for_update: the promise is made on PostgreSQL.
-                list(
-                    SurveyPage.objects.select_for_update(of=("self",), no_key=True)
-                    .filter(translation_key=page.translation_key)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)
-                )
-            earlier = Response.objects.filter(pk=response_id).first() if response_id else None
-            if earlier is not None:
-                if earlier.answers == json.loads(json.dumps(kept)):
-                    return earlier  # sent again: stored already
-                response_id = None  # the same id with other answers: another submission
-            state = survey_state(page, quotas)
-            if state != "open":
-                raise SurveyUnavailable(state)
-            blocking = quota_blocking(page, kept, quotas)
-            if blocking is not None:
-                raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
-            if count_start:
-                survey_start_record(page=page, channel=channel)
-            response = Response(
-                survey=page,
-                version=version,
-                channel=channel,
-                channel_kind=channel.kind if channel else Channel.Kind.LINK,
-                language=language,
-                answers=kept,
-                submitted_on=timezone.localdate() if page.store_date else None,
-                pseudonym=pseudonym,
-            )
-            if response_id is not None:
-                response.pk = response_id
-            response.save(force_insert=True)
-    except IntegrityError:
-        # The same submission sent twice at once: the second insert waited for the first.
+        response = _response_insert(
+            page=page,
+            version=version,
+            channel=channel,
+            language=language,
+            kept=kept,
+            pseudonym=pseudonym,
+            quotas=quotas,
+            count_start=count_start,
+            response_id=response_id,
+        )
+    except SurveyUnavailable:
         stored = _response_stored(response_id, kept)
         if stored is None:
             raise
-        return stored
+        return stored  # sent again after the survey filled up or closed: it was stored
+    except IntegrityError:
+        # The id is taken: this submission sent again (perhaps twice at once, the second
+        # insert having waited for the first), or another one under a reused id.
+        stored = _response_stored(response_id, kept)
+        if stored is not None:
+            return stored
+        if response_id is None:
+            raise
+        return response_submit(
+            page=page,
+            version=version,
+            channel=channel,
+            language=language,
+            answers=answers,
+            pseudonym=pseudonym,
+            quotas=quotas,
+            count_start=count_start,
+        )
     transaction.on_commit(
         lambda: response_submitted.send(
             sender=Response, response_id=response.pk, survey_id=page.pk, pseudonym=pseudonym
         )
     )
+    return response
+
+
+def _response_insert(
+    *,
+    page: SurveyPage,
+    version: SurveyVersion,
+    channel: Channel | None,
+    language: str,
+    kept: dict[str, Any],
+    pseudonym: str,
+    quotas: list[Quota],
+    count_start: bool,
+    response_id: UUID | None,
+) -> Response:
+    """The checks and the insert of ``response_submit``, in one transaction."""
+    with transaction.atomic():
+        if page.response_limit is not None or quotas:
+            # Without the lock two last respondents both count N-1 and both insert. Every
+            # translation's row is locked (they share quotas), in pk order so submitters
+            # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
+            # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
+            # but lets other rows' foreign keys to the page (a start count, a draft) through.
+            # Under READ COMMITTED the counts below see what the previous holder committed.
+            # SQLite ignores select_for_update: the promise is made on PostgreSQL.
+            list(
+                SurveyPage.objects.select_for_update(of=("self",), no_key=True)
+                .filter(translation_key=page.translation_key)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        state = survey_state(page, quotas)
+        if state != "open":
+            raise SurveyUnavailable(state)
+        blocking = quota_blocking(page, kept, quotas)
+        if blocking is not None:
+            raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
+        if count_start:
+            survey_start_record(page=page, channel=channel)
+        response = Response(
+            survey=page,
+            version=version,
+            channel=channel,
+            channel_kind=channel.kind if channel else Channel.Kind.LINK,
+            language=language,
+            answers=kept,
+            submitted_on=timezone.localdate() if page.store_date else None,
+            pseudonym=pseudonym,
+        )
+        if response_id is not None:
+            response.pk = response_id
+        response.save(force_insert=True)
     return response
 
 

@@ -1,10 +1,18 @@
+"""A survey's channel short links (/s/<code>/…): one URL pattern per route of the survey's
+route table (surveys.routes), all answered by the front door."""
+
 from django.urls import path
 
 from . import views
+from .routes import ROUTES
 
+# URL names: survey_channel for the questions, survey_channel_<route> for the others.
 urlpatterns = [
-    path("<str:code>/", views.channel_respond, name="survey_channel"),
-    path("<str:code>/takk/", views.channel_thanks, name="survey_channel_thanks"),
-    path("<str:code>/fortsett/", views.channel_resume, name="survey_channel_resume_code"),
-    path("<str:code>/fortsett/<str:token>/", views.channel_resume, name="survey_channel_resume"),
+    path(
+        f"<str:code>/{route.path}",
+        views.channel_serve,
+        {"route": route.name},
+        name="survey_channel" if route.name == "respond" else f"survey_channel_{route.name}",
+    )
+    for route in ROUTES
 ]

@@ -23,15 +23,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
+from wagtail import hooks
 from wagtail.views import serve as wagtail_serve
 
 from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 
+from . import presentation
 from .forms import StepForm
 from .logic import Evaluation, evaluate
 from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
-from .presentation import answer_labels
-from .schema import compile_schema
+from .presentation import answer_labels, state_title
+from .routes import route_path
 from .selectors import (
     SurveyRuntime,
     quota_blocking,
@@ -61,7 +63,7 @@ FORM_META = {"csrfmiddlewaretoken", HONEYPOT, SUBMISSION, "wizard_save", "wizard
 # ---- cookies: one-response-per-browser and the rate-limit token ---------------------------
 def _done_keys(request: HttpRequest) -> list[str]:
     try:
-        value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_COOKIE)
+        value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_COOKIE) or ""
     except BadSignature:
         value = ""
     return [k for k in value.split(",") if k]
@@ -146,19 +148,7 @@ def _message(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    titles = {
-        "closed": _("This survey is closed"),
-        "not_open": _("This survey has not opened yet"),
-        "full": _("This survey has all the answers it needs"),
-        "already": _("You have already answered this survey"),
-        "screened_out": _("Thank you for your interest"),
-        "thanks": _("Thank you for your answers"),
-        "saved": _("Your answers are saved"),
-        "resume_missing": _("The saved answers could not be found"),
-        "resume": _("Continue where you left off"),
-        "unpublished": _("This survey is not available"),
-    }
-    context = {**_chrome_context(rt, request), "state": state, "title": titles[state]}
+    context = {**_chrome_context(rt, request), "state": state, "title": state_title(state)}
     context.update(extra or {})
     response = render(request, "surveys/message.html", context, status=status)
     return _frame(response, rt)
@@ -309,7 +299,7 @@ class SurveyWizard(SessionWizardView):
         if request.POST.get(HONEYPOT):
             # A bot filled the hidden field: say thanks, store nothing.
             self.storage.reset()
-            return redirect(_base_url(self.rt, request) + "takk/")
+            return redirect(_base_url(self.rt, request) + route_path("thanks"))
         posted = request.POST.get(f"{self.prefix}-current_step", "")
         if _rate_limited(request, self.page):
             step = posted if posted in self.steps_by_key else None
@@ -410,7 +400,7 @@ class SurveyWizard(SessionWizardView):
             data={"current_step": step, "steps": steps, "seed": self.seed()},
         )
         url = self.request.build_absolute_uri(
-            _base_url(self.rt, self.request) + f"fortsett/{token}/"
+            _base_url(self.rt, self.request) + route_path("resume", token=token)
         )
         return _message(
             self.request,
@@ -436,7 +426,7 @@ class SurveyWizard(SessionWizardView):
             )
         except SurveyUnavailable as exc:
             return _message(self.request, self.rt, exc.state)
-        response = HttpResponseRedirect(_base_url(self.rt, self.request) + "takk/")
+        response = HttpResponseRedirect(_base_url(self.rt, self.request) + route_path("thanks"))
         done = self.page if self.page.one_response_per_browser else None
         return _with_cookies(self.request, response, done=done)
 
@@ -465,28 +455,14 @@ def survey_respond(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
     return wizard_view(request, runtime=rt)
 
 
-def page_respond(request: HttpRequest, page: SurveyPage) -> HttpResponse:
-    return survey_respond(request, survey_runtime_for_page(page, _language(), request))
-
-
-def channel_respond(request: HttpRequest, code: str) -> HttpResponse:
-    return survey_respond(request, survey_runtime_for_channel(code, _language(), request))
-
-
 def survey_thanks(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
     return _message(request, rt, "thanks")
 
 
-def page_thanks(request: HttpRequest, page: SurveyPage) -> HttpResponse:
-    return survey_thanks(request, survey_runtime_for_page(page, _language(), request))
-
-
-def channel_thanks(request: HttpRequest, code: str) -> HttpResponse:
-    return survey_thanks(request, survey_runtime_for_channel(code, _language(), request))
-
-
 @require_http_methods(["GET", "POST"])
-def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) -> HttpResponse:
+def survey_resume(
+    request: HttpRequest, rt: SurveyRuntime, token: str | None = None
+) -> HttpResponse:
     """Without a token: a form asking for the code. GET with a token shows a button (mail
     and link scanners never use it up); POST restores the saved answers into this
     browser's wizard and continues at the saved page."""
@@ -494,7 +470,7 @@ def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) ->
     if token is None:
         code = request.GET.get("code", "").strip()
         if RESUME_CODE_RE.match(code):
-            return redirect(base + f"fortsett/{code}/")
+            return redirect(base + route_path("resume", token=code))
         return _message(request, rt, "resume", extra={"ask_code": True})
     if request.method == "GET":
         return _message(request, rt, "resume", extra={"token": token})
@@ -510,55 +486,63 @@ def survey_resume(request: HttpRequest, rt: SurveyRuntime, token: str | None) ->
     return redirect(base)
 
 
-def page_resume(request: HttpRequest, page: SurveyPage, token: str | None) -> HttpResponse:
-    return survey_resume(request, survey_runtime_for_page(page, _language(), request), token)
+# ---- the front door: every survey address ends here --------------------------------------
+ROUTE_VIEWS = {
+    "respond": survey_respond,
+    "thanks": survey_thanks,
+    "resume_code": survey_resume,
+    "resume": survey_resume,
+}
 
 
-def channel_resume(request: HttpRequest, code: str, token: str | None = None) -> HttpResponse:
-    return survey_resume(request, survey_runtime_for_channel(code, _language(), request), token)
+def survey_serve(
+    request: HttpRequest, rt: SurveyRuntime, route: str, **kwargs: str
+) -> HttpResponse:
+    """Answer one of a survey's routes (surveys.routes) for the survey ``rt`` describes,
+    whether it was reached at its page's address or through a channel's short link."""
+    return ROUTE_VIEWS[route](request, rt, **kwargs)
 
 
-PAGE_VIEWS = {"respond": page_respond, "thanks": page_thanks}
+def page_serve(request: HttpRequest, page: SurveyPage, route: str, **kwargs: str) -> HttpResponse:
+    """A survey at its page's address, once Wagtail's own checks have passed (the
+    answer_page hook in surveys/wagtail_hooks.py)."""
+    rt = survey_runtime_for_page(page, _language(), request)
+    return survey_serve(request, rt, route, **kwargs)
+
+
+def channel_serve(request: HttpRequest, code: str, route: str, **kwargs: str) -> HttpResponse:
+    """A survey at a channel's short link (/s/<code>/…, surveys/urls.py)."""
+    rt = survey_runtime_for_channel(code, _language(), request)
+    return survey_serve(request, rt, route, **kwargs)
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponse:
-    """Wagtail's page serving, with a fast path for survey pages: the route from (host,
-    language, path) to the survey is cached per content generation, so answering a survey
-    at its page address costs no routing queries. Every other page goes to Wagtail."""
+    """Wagtail's page serving (wagtail.views.serve), with the route to a survey page
+    cached per content generation, so answering a survey at its page address costs no
+    routing queries. Every registered hook runs as in Wagtail: before_serve_page, then the
+    on_serve_page chain (Wagtail's view restrictions) around the page's own answer."""
     found = survey_route(request, path)
     if found is None:
         return wagtail_serve(request, path)
-    runtime, view_name, view_args, view_kwargs = found
-    if view_name in PAGE_VIEWS:
-        return PAGE_VIEWS[view_name](request, runtime.page, *view_args, **view_kwargs)
-    if view_name in ("resume", "resume_code"):
-        return survey_resume(request, runtime, view_kwargs.get("token"))
-    return wagtail_serve(request, path)
+    page, args, kwargs = found
+
+    def page_chain(page: Any, request: HttpRequest, args: tuple, kwargs: dict) -> HttpResponse:
+        return page.serve(request, *args, **kwargs)
+
+    chain = page_chain
+    for wrap in reversed(hooks.get_hooks("on_serve_page")):
+        chain = wrap(chain)
+    for check in hooks.get_hooks("before_serve_page"):
+        result = check(page, request, args, kwargs)
+        if isinstance(result, HttpResponse):
+            return result
+    return chain(page, request, args, kwargs)
 
 
-def survey_preview(request: HttpRequest, *, page: SurveyPage, step_index: int) -> HttpResponse:
-    """Wagtail preview: the real step template over the draft's questions, not submittable."""
-    schema = compile_schema(page.body.get_prep_value())
-    steps = schema["steps"]
-    rt = SurveyRuntime(page=page, page_url="#", channel=None, version=None)
-    if not steps:
-        return _message(request, rt, "unpublished")
-    step = steps[min(step_index, len(steps) - 1)]
-    form = StepForm(questions=step["questions"], pipes={}, seed=0)
-    context = {
-        **_chrome_context(rt, request),
-        "step": step,
-        "step_number": steps.index(step) + 1,
-        "step_count": len(steps),
-        "is_first": step is steps[0],
-        "is_last": step is steps[-1],
-        "questions": form.view(),
-        "errors": [],
-        "preview": True,
-        "base_url": "#",
-    }
-    del context["chrome"]
-    return render(request, "surveys/step.html", context)
+def survey_preview(request: HttpRequest, page: SurveyPage, *, step_index: int) -> HttpResponse:
+    """The editor's preview of one step: the respondent's template, not submittable."""
+    template, context = presentation.survey_preview(page, step_index=step_index)
+    return render(request, template, context)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

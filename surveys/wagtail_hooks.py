@@ -4,8 +4,19 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
-from . import admin_views
+from . import admin_views, views
 from .models import SurveyPage
+
+
+@hooks.register("answer_page")
+def answer_survey_pages(page, request, *args, **kwargs):
+    """A survey page is answered by the front door, its preview by the step template
+    (cms.serving)."""
+    if not isinstance(page, SurveyPage):
+        return None
+    if getattr(request, "is_preview", False):
+        return views.survey_preview(request, page, step_index=int(request.preview_mode or 0))
+    return views.page_serve(request, page, *args, **kwargs)
 
 
 @hooks.register("register_admin_urls")

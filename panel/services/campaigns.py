@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cms.queueing import task_enqueue
+from surveys.models import SurveyPage
 
 from ..models import Campaign, CampaignOverride, Invitation, PanelMember, invitation_link_digest
+from ..selectors import segment_members
 from .contact import contact_gate, next_send_time
 
 MAX_ATTEMPTS = 5
@@ -40,8 +42,6 @@ def campaign_launch(*, campaign: Campaign, user: Any) -> int:
     Each invitation asks the contact rules again when it is sent (panel.services.sending).
     When the task queue cannot be reached, the invitations stay queued and the campaign
     says it waits for the queue; the sweep hands them over when it is back."""
-    from ..selectors import segment_members
-
     now = timezone.now()
     already = Invitation.objects.filter(campaign=campaign).count()
     room = None if campaign.cap is None else max(campaign.cap - already, 0)
@@ -96,10 +96,10 @@ def invitations_enqueue(*, campaign_id: int, ids: Sequence[str], eta: datetime) 
     the campaign records since when its invitations wait for the queue (its admin page
     says so) and ``campaigns_sweep`` hands every queued one over once the queue is back.
     Returns whether all were handed over. Call it on commit: the rows must be there."""
-    from ..tasks import invitations_send as send_task  # the tasks module imports services
-
     for start in range(0, len(ids), CHUNK):
-        if not task_enqueue(send_task, list(ids[start : start + CHUNK]), eta=eta):
+        if not task_enqueue(
+            "panel.tasks.invitations_send", list(ids[start : start + CHUNK]), eta=eta
+        ):
             Campaign.objects.filter(pk=campaign_id, queue_waiting_since__isnull=True).update(
                 queue_waiting_since=timezone.now()
             )
@@ -152,8 +152,6 @@ def campaign_retry_failed(*, campaign: Campaign) -> int:
 def invitation_complete(*, pseudonym: str, survey_id: int) -> int:
     """Mark the open invitations of this pseudonym's member to this survey (any language)
     as completed; only that fact is recorded, never which answer was theirs."""
-    from surveys.models import SurveyPage
-
     page = SurveyPage.objects.filter(pk=survey_id).first()
     if not pseudonym or page is None:
         return 0

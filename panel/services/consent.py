@@ -13,6 +13,7 @@ from ..models import (
     PanelMember,
     Purpose,
 )
+from ..signals import consent_withdrawn
 
 
 def consent_current(*, library: Site, purpose: str) -> ConsentText | None:
@@ -34,8 +35,6 @@ def consent_withdraw(*, member: PanelMember, purpose: str, channel: str = "my-da
             PanelMember.objects.filter(pk=member.pk).update(status=PanelMember.Status.LEFT)
         if purpose == Purpose.LOAN_LINKING:
             _loan_link_delete(member)
-        from ..signals import consent_withdrawn
-
         transaction.on_commit(
             partial(
                 consent_withdrawn.send, sender=PanelMember, member_id=member.pk, purpose=purpose

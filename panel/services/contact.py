@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ..eligibility import ContactRules, Decision, Kind, contact_decision
 from ..models import Campaign, ContactBlock, PanelMember, Purpose
+from ..selectors import contact_facts
 from .consent import consent_current
 
 
@@ -74,8 +75,6 @@ def contact_gate(
     Reads the facts of all of them in a few queries (panel.selectors.contact_facts), so a
     chunk of 500 costs what one does. Deciding whom to invite ignores the sending window:
     the invitations wait for it."""
-    from ..selectors import contact_facts  # selectors import this package's models
-
     now = now or timezone.now()
     if not isinstance(members, QuerySet):
         members = PanelMember.objects.filter(pk__in=list(members))

@@ -1,11 +1,13 @@
 """Loan statistics from the library system, applied to members who consented to linking."""
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from wagtail.models import Site
 
+from ..loans import parse_loans_csv
 from ..models import (
     LoanImport,
     PanelMember,
@@ -21,10 +23,6 @@ def loans_import(
     card hash or e-mail address): their ``loan_band`` and ``loan_year`` attributes take the
     newest year's band. Returns (the import, whether this exact file was imported before —
     then nothing changes)."""
-    import hashlib
-
-    from ..loans import parse_loans_csv
-
     digest = hashlib.sha256(content).hexdigest()
     earlier = LoanImport.objects.filter(library=library, sha256=digest).first()
     if earlier is not None:

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from wagtail.models import Site
 
 from cms.mail import Prototype
+from cms.models import LibrarySettings
 
 from ..models import (
     Campaign,
@@ -35,14 +36,10 @@ from .tokens import (
 
 
 def library_display_name(site: Site) -> str:
-    from cms.models import LibrarySettings
-
     return LibrarySettings.for_site(site).library_name or site.site_name
 
 
 def library_sender(site: Site) -> str:
-    from cms.models import LibrarySettings
-
     return LibrarySettings.for_site(site).sender_email or settings.DEFAULT_FROM_EMAIL
 
 

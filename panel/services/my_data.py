@@ -18,6 +18,7 @@ from surveys.models import Response
 
 from ..loans import LOAN_ATTRIBUTES
 from ..models import AccessLog, PanelMember
+from ..signals import member_data_collect
 from .messages import my_data_link_message
 
 
@@ -36,10 +37,8 @@ def my_data_link_request(*, library: Site, email: str) -> None:
     address, cms.abuse), and do nothing visible otherwise."""
     member = my_data_member_for_email(library=library, email=email)
     if member is not None and address_mail_take(member.email):
-        from ..tasks import my_data_link_send as task
-
         member_id = str(member.pk)
-        transaction.on_commit(partial(task_enqueue, task, member_id))
+        transaction.on_commit(partial(task_enqueue, "panel.tasks.my_data_link_send", member_id))
 
 
 def my_data_link_send(*, member_id: UUID | str) -> bool:
@@ -123,7 +122,6 @@ def member_export(*, member: PanelMember) -> dict[str, Any]:
         if member.pseudonym
         else 0,
     }
-    from ..signals import member_data_collect
 
     for _receiver, sections in member_data_collect.send(sender=PanelMember, member=member):
         if isinstance(sections, dict):

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Site
 
+from cms.models import LibrarySettings
+
 from ..models import PanelMember
 from .messages import retention_notice_message
 from .my_data import member_erase
@@ -22,8 +24,6 @@ def member_touch(*, member_id: UUID | str) -> None:
 
 
 def _retention_months(site: Site) -> int:
-    from cms.models import LibrarySettings
-
     return LibrarySettings.for_site(site).retention_months
 
 

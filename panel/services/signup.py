@@ -24,6 +24,8 @@ from .consent import consent_current
 from .messages import confirmation_message
 from .tokens import CONFIRM_DAYS, member_for_confirmation
 
+CONFIRMATION_TASK = "panel.tasks.signup_confirmation_send"
+
 
 def member_signup(
     *,
@@ -45,12 +47,10 @@ def member_signup(
     if not consents.get(Purpose.PANEL):
         raise ValueError("the panel consent is required")
     email = email.strip().lower()
-    from ..tasks import signup_confirmation_send
-
     existing = PanelMember.objects.filter(library=library, email=email).first()
     if existing is not None:
         if existing.status == PanelMember.Status.PENDING and address_mail_take(email):
-            transaction.on_commit(partial(task_enqueue, signup_confirmation_send, str(existing.pk)))
+            transaction.on_commit(partial(task_enqueue, CONFIRMATION_TASK, str(existing.pk)))
         return None
     try:
         with transaction.atomic():
@@ -75,7 +75,7 @@ def member_signup(
     except IntegrityError:
         return None  # the same address signed up at the same moment
     if address_mail_take(email):
-        transaction.on_commit(partial(task_enqueue, signup_confirmation_send, str(member.pk)))
+        transaction.on_commit(partial(task_enqueue, CONFIRMATION_TASK, str(member.pk)))
     return member
 
 

@@ -17,11 +17,19 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..models import Excerpt, InterviewBooking, InterviewGuidePage, InterviewNote, ResearchLog
+from ..models import (
+    Excerpt,
+    InterviewBooking,
+    InterviewGuidePage,
+    InterviewNote,
+    InterviewTheme,
+    ResearchLog,
+)
 from ..selectors import library_rules
 from ..services import research_log_record
 from .exchange import exchange_csv, exchange_qdpx, exchange_xlsx
 from .forms import ExcerptForm, NoteForm, SlotsAddForm
+from .guide import guide_pdf as render_guide_pdf
 from .selectors import (
     booking_get_for_user,
     code_excerpts,
@@ -88,7 +96,8 @@ def round_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     messages.success(request, _("%(n)d times added.") % {"n": len(added)})
                     return redirect("research_interview_round", campaign_id=campaign.pk)
             elif action == "delete-slot":
-                slot = campaign.interview_slots.filter(pk=request.POST.get("slot")).first()
+                # No "slot" posted: pk=None matches nothing (404); the plugin wants str | int.
+                slot = campaign.interview_slots.filter(pk=request.POST.get("slot")).first()  # type: ignore[misc]
                 if slot is None:
                     raise Http404
                 interview_slot_delete(slot=slot)
@@ -215,19 +224,19 @@ def _session_post(request: HttpRequest, participant: Any, keys: set[str]) -> Htt
         return redirect(f"{back}#q-{key}")
     if action == "excerpt":
         key = request.POST.get("question", "")
-        note = InterviewNote.objects.filter(participant=participant, question_key=key).first()
-        form = ExcerptForm(
+        tagged = InterviewNote.objects.filter(participant=participant, question_key=key).first()
+        excerpt_form = ExcerptForm(
             request.POST, prefix=f"x-{key}", library_id=participant.campaign.library_id
         )
-        if note is None:
+        if tagged is None:
             messages.error(request, _("Save the note before you tag a passage of it."))
-        elif form.is_valid():
+        elif excerpt_form.is_valid():
             try:
                 excerpt_create(
-                    note=note,
-                    text=form.cleaned_data["text"],
-                    codes=list(form.cleaned_data["codes"]),
-                    quotable=form.cleaned_data["quotable"],
+                    note=tagged,
+                    text=excerpt_form.cleaned_data["text"],
+                    codes=list(excerpt_form.cleaned_data["codes"]),
+                    quotable=excerpt_form.cleaned_data["quotable"],
                     user=request.user,
                 )
                 messages.success(request, _("Passage tagged."))
@@ -237,8 +246,10 @@ def _session_post(request: HttpRequest, participant: Any, keys: set[str]) -> Htt
             messages.error(request, _("Copy a passage from the note into the field."))
         return redirect(f"{back}#q-{key}")
     if action in ("delete-excerpt", "toggle-quote"):
+        # No "excerpt" posted: pk=None matches nothing; the plugin wants str | int.
         excerpt = Excerpt.objects.filter(
-            pk=request.POST.get("excerpt"), note__participant=participant
+            pk=request.POST.get("excerpt"),  # type: ignore[misc]
+            note__participant=participant,
         ).first()
         if excerpt is None:
             raise Http404
@@ -255,7 +266,7 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Code frequencies by segment (participants, suppressed under k), themes, and all
     excerpts of one code."""
     campaign = interview_campaign_get_for_user(request.user, campaign_id)
-    from ..suppression import suppress_counts  # pandas: loaded when a report needs it
+    from ..suppression import suppress_counts  # heavy: pandas, not at the admin's start-up
 
     k, _pattern = library_rules(campaign.library)
     interviewed = set(interviewed_participants(campaign).values_list("pk", flat=True))
@@ -264,7 +275,7 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     ]
     per_code = code_participants(campaign)
     tree = codebook(campaign.library_id)
-    columns = []
+    columns: list[dict[str, Any]] = []
     for name, ids in groups:
         counts = {code.pk: len(per_code.get(code.pk, set()) & ids) for code, _depth in tree}
         series = suppress_counts(counts, k=k, total=max([len(ids), *counts.values()]))
@@ -287,8 +298,6 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 excerpt_attribution(excerpt, k=k, bands=bands) if excerpt.quotable else None
             )
             excerpts.append({"excerpt": excerpt, "attribution": attribution})
-    from ..models import InterviewTheme
-
     themes = InterviewTheme.objects.filter(library_id=campaign.library_id).prefetch_related("codes")
     return render(
         request,
@@ -338,8 +347,6 @@ def export(request: HttpRequest, campaign_id: int, fmt: str) -> HttpResponse:
 
 def guide_pdf(request: HttpRequest, page_id: int) -> HttpResponse:
     """The interview guide as a printable PDF (the reports' WeasyPrint pipeline)."""
-    from .guide import guide_pdf as render_guide_pdf
-
     guide = InterviewGuidePage.objects.filter(pk=page_id).first()
     if guide is None or not guide.permissions_for_user(request.user).can_edit():
         raise Http404

@@ -93,7 +93,9 @@ def _code_paths(data: ExchangeData) -> dict[int, str]:
     by_id = {c.id: c for c in data.codes}
     paths: dict[int, str] = {}
     for code in data.codes:
-        names, node, seen = [], code, set()
+        names: list[str] = []
+        seen: set[int] = set()
+        node: CodeItem | None = code
         while node is not None and node.id not in seen:
             seen.add(node.id)
             names.append(node.name)

@@ -85,5 +85,6 @@ class ExcerptForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         codes = list(InterviewCode.objects.filter(library_id=library_id).select_related("parent"))
         field.queryset = InterviewCode.objects.filter(library_id=library_id)
-        field.label_from_instance = _code_label  # type: ignore[method-assign]
+        # Django's documented way to relabel choices; mypy sees a method replaced.
+        field.label_from_instance = _code_label  # type: ignore[method-assign,assignment]
         field.choices = [(c.pk, c.path) for c in sorted(codes, key=lambda c: c.path)]

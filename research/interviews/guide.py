@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from cms.models import LibrarySettings
 from cms.tenancy import library_site_for_page
 
-from ..reports import _logo_path, report_language
+from ..documents import library_logo_uri, report_language
 
 
 def guide_html(guide: Any) -> str:
@@ -25,7 +25,7 @@ def guide_html(guide: Any) -> str:
                 "sections": guide.guide_sections(),
                 "minutes": guide.total_minutes,
                 "library": library or (site.site_name if site else ""),
-                "logo": _logo_path(site),
+                "logo": library_logo_uri(site),
                 "language": language,
                 "generated": timezone.localtime(),
             },
@@ -33,7 +33,7 @@ def guide_html(guide: Any) -> str:
 
 
 def guide_pdf(guide: Any) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy: only a guide's PDF needs WeasyPrint
 
     document = HTML(string=guide_html(guide), base_url=str(settings.BASE_DIR)).render()
     return document.write_pdf(pdf_variant="pdf/ua-1")

@@ -1,16 +1,19 @@
 """Interview read side: free times, a participant's open booking, library scoping."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.tenancy import library_sites_for_user
-from panel.models import Campaign, Invitation
+from panel.models import Campaign, Invitation, Segment
+from panel.selectors import segment_members
+from panel.services import library_display_name
 
 from ..models import (
     Excerpt,
@@ -19,7 +22,9 @@ from ..models import (
     InterviewNote,
     InterviewParticipant,
     InterviewSlot,
+    InterviewTheme,
 )
+from ..scrub import scrub
 from ..selectors import library_rules
 from .exchange import (
     CodeItem,
@@ -30,7 +35,9 @@ from .exchange import (
     ThemeItem,
 )
 from .quotes import Attribution, quote_attribution
-from .services import BOOKING_NOTICE
+
+# Times can be booked until an hour before they begin.
+BOOKING_NOTICE = timedelta(hours=1)
 
 
 def interview_free_slots(campaign: Campaign, *, now: datetime) -> QuerySet[InterviewSlot]:
@@ -155,8 +162,6 @@ def code_participants(campaign: Campaign) -> dict[int, set[int]]:
 
 def segment_participants(campaign: Campaign) -> list[tuple[str, set[int]]]:
     """(segment name, participant ids in it) for each of the library's segments."""
-    from panel.models import Segment
-    from panel.selectors import segment_members
 
     people = dict(
         InterviewParticipant.objects.filter(campaign=campaign).values_list("member_id", "pk")
@@ -202,11 +207,6 @@ def excerpt_attribution(
 def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> ExchangeData:
     """Everything the interview exports hold, with note texts scrubbed. Notes under a key no
     longer in the guide come last, each under a pseudo-question "Removed from the guide"."""
-    from django.utils import timezone
-
-    from panel.services import library_display_name
-
-    from ..scrub import scrub
 
     _k, card_pattern = library_rules(campaign.library)
 
@@ -256,7 +256,6 @@ def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> Exchange
         CodeItem(id=c.pk, name=c.name, parent_id=c.parent_id, description=c.description)
         for c, _depth in codebook(campaign.library_id)
     )
-    from ..models import InterviewTheme
 
     themes = tuple(
         ThemeItem(
@@ -300,7 +299,6 @@ def interview_exchange_data(campaign: Campaign, *, exported_by: str) -> Exchange
 
 def interview_facts(campaign: Campaign) -> dict[str, Any]:
     """For a report's methods section: how many were interviewed, when, from which segment."""
-    from django.db.models import Max, Min
 
     interviewed = interviewed_participants(campaign)
     span = InterviewBooking.objects.filter(

@@ -44,10 +44,9 @@ from ..models import (
     InterviewSlot,
 )
 from .calendar import CalendarEvent, event_ics
+from .selectors import BOOKING_NOTICE
 
 Status = InterviewBooking.Status
-# Times can be booked until an hour before they begin.
-BOOKING_NOTICE = timedelta(hours=1)
 
 
 class SlotTaken(Exception):
@@ -211,12 +210,10 @@ def _book(
         PanelMember.objects.filter(pk=member.pk).update(
             last_active_at=now, retention_notice_at=None
         )
-        from ..tasks import interview_mail_send
-
         transaction.on_commit(
             partial(
                 task_enqueue,
-                interview_mail_send,
+                "research.tasks.interview_mail_send",
                 str(booking.pk),
                 "rescheduled" if current else "booked",
             )
@@ -231,10 +228,10 @@ def interview_cancel(*, booking: InterviewBooking, notify: bool = True) -> bool:
             status=Status.CANCELLED, cancelled_at=timezone.now(), sequence=booking.sequence + 1
         )
         if done and notify:
-            from ..tasks import interview_mail_send
-
             transaction.on_commit(
-                partial(task_enqueue, interview_mail_send, str(booking.pk), "cancelled")
+                partial(
+                    task_enqueue, "research.tasks.interview_mail_send", str(booking.pk), "cancelled"
+                )
             )
     return bool(done)
 

@@ -140,7 +140,7 @@ def booking(request: HttpRequest, token: str) -> HttpResponse:
                     "ends_at": timezone.localtime(slot.ends_at),
                     "place": slot.place,
                     "video": bool(slot.video_url),
-                    "free": slot.free,
+                    "free": slot.free,  # type: ignore[attr-defined]  # a queryset annotation
                     "capacity": slot.capacity,
                     "checked": str(slot.pk) == chosen,
                 }

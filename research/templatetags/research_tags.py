@@ -3,6 +3,7 @@
 import base64
 
 from django import template
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -21,8 +22,6 @@ def svg_summary(svg: str) -> str:
     start, end = svg.find("<desc"), svg.find("</desc>")
     if start < 0 or end < 0:
         return ""
-    from django.utils.html import strip_tags
-
     return strip_tags(svg[start : end + 7]).strip()
 
 

@@ -18,7 +18,6 @@ from research.models import (
     ProjectSurvey,
     ResearchProjectPage,
 )
-from research.reports import report_problems
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +180,7 @@ def test_a_report_cross_tab_refuses_another_librarys_segment(two, library_a):
         project.add_child(instance=report)
     assert "segment hører til et annet bibliotek" in str(refused.value)
     report.body[0].value["segments"] = [two["segment_a"]]
-    assert not any("annet bibliotek" in p for p in report_problems(report))
+    assert not any("annet bibliotek" in p for p in report.problems())
 
 
 def test_a_booking_is_for_a_time_of_its_own_round(study, library_a):

@@ -39,6 +39,8 @@ from panel.services import (
     signup_confirmation_send,
 )
 from surveys.models import Response
+from surveys.routes import ROUTES as SURVEY_ROUTES
+from surveys.routes import route_path
 from tests import factories
 from tests.factories import q
 from tests.wizard import Walk
@@ -363,6 +365,10 @@ def _token_routes() -> list[str]:
                 if isinstance(route, URLPattern) and "token" in route.pattern.converters:
                     subpath = model.get_resolver().reverse(route.name, token="TOKEN")
                     paths.append(f"/library/{model._meta.model_name}/{subpath}")
+    # A survey page's own routes (the same table as its channel links: surveys.routes).
+    for route in SURVEY_ROUTES:
+        if "<str:token>" in route.path:
+            paths.append("/library/min-undersokelse/" + route_path(route.name, token="TOKEN"))
     return paths
 
 

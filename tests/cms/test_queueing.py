@@ -91,3 +91,62 @@ def test_what_retrying_cannot_fix_is_raised():
     task = _task("memory://")
     with pytest.raises(Exception, match=r"JSON|serializ"):
         task_enqueue(task, object())
+
+
+def _named_tasks() -> dict[str, str]:
+    """Every task a module names to ``task_enqueue`` — a string literal as the first
+    argument, directly or through a module constant — as {name: "path:line"}."""
+    found: dict[str, str] = {}
+    for app in APPS:
+        for file in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in file.parts:
+                continue
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+            constants = {
+                target.id: node.value.value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                args = list(node.args)
+                if isinstance(node.func, ast.Name) and node.func.id == "partial" and args:
+                    callee, args = args[0], args[1:]
+                else:
+                    callee = node.func
+                if not (isinstance(callee, ast.Name) and callee.id == "task_enqueue") or not args:
+                    continue
+                first = args[0]
+                is_choice = isinstance(first, ast.IfExp)
+                candidates = [first.body, first.orelse] if is_choice else [first]
+                for arg in candidates:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found[arg.value] = f"{file.relative_to(ROOT)}:{node.lineno}"
+                    elif isinstance(arg, ast.Name) and arg.id in constants:
+                        found[constants[arg.id]] = f"{file.relative_to(ROOT)}:{node.lineno}"
+    return found
+
+
+def test_every_task_a_service_names_is_registered():
+    """Services name their tasks (the tasks modules sit above them): a typo or a renamed
+    task must fail here, not when a respondent signs up."""
+    from cms.celery import app
+
+    app.loader.import_default_modules()  # what task_enqueue does for a name it lacks
+    named = _named_tasks()
+    assert {
+        "panel.tasks.invitations_send",
+        "panel.tasks.signup_confirmation_send",
+        "research.tasks.export_run",
+        "research.tasks.interview_mail_send",
+    } <= set(named)
+    unknown = {name: where for name, where in named.items() if name not in app.tasks}
+    assert unknown == {}
+
+
+def test_an_unknown_task_name_is_refused_before_anything_is_sent():
+    with pytest.raises(KeyError):
+        task_enqueue("panel.tasks.no_such_task", "x")

@@ -83,10 +83,10 @@ def test_load_demo_is_realistic_and_idempotent(db):
     assert SurveyVersion.objects.count() == 4
     # The demo findings report shows every block it asks for (no editor-facing problem).
     from research.models import FindingsReportPage
-    from research.reports import report_html, report_problems
+    from research.reports.services import report_html
 
     report = FindingsReportPage.objects.get(slug="funn-arrangementer")
-    assert report_problems(report) == []
+    assert report.problems() == []
     html = report_html(report)
     assert 'class="report-error"' not in html and "Lånekort etter kanal" in html
     # An interview round: notes, a codebook, and a quote attributed to a group in the report.

@@ -52,16 +52,26 @@ def _enrol(client: Client) -> list[str]:
 
 
 def test_when_required_a_researcher_sets_up_two_factor_before_anything(
-    client, researcher_a, settings
+    client, researcher_a, library_a, settings
 ):
+    from research.models import ResearchProjectPage
+
+    project = ResearchProjectPage(title="Studenter", slug="studenter")
+    library_a.add_child(instance=project)
+    project.save_revision().publish()
     settings.INNSIKT_2FA_REQUIRED = True
     _sign_in(client, "forsker-a")
-    for url in (reverse("wagtailadmin_home"), reverse("surveys_index"), "/"):
+    for url in (reverse("wagtailadmin_home"), reverse("surveys_index")):
         answer = client.get(url)
         assert answer.status_code == 302
         assert answer["Location"].startswith(reverse("innsikt_2fa_setup"))
+    # Outside the admin the session is anonymous until the second factor: the public pages
+    # answer as to anyone, an internal page is not found.
+    assert client.get("/", HTTP_HOST="localhost").status_code == 200
+    assert client.get(project.url, HTTP_HOST="localhost").status_code == 404
     _enrol(client)
     assert client.get(reverse("wagtailadmin_home")).status_code == 200
+    assert client.get(project.url, HTTP_HOST="localhost").status_code == 200
 
 
 def test_a_new_sign_in_needs_the_code_or_a_recovery_code_used_once(researcher_a, settings):

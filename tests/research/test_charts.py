@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -434,7 +433,9 @@ def test_every_fill_has_3_to_1_against_white_and_text_on_it_4_5_to_1():
         assert contrast(text, "#FFFFFF") >= 4.5
 
 
-def test_a_chart_renders_well_under_150_ms_and_leaves_nothing_behind():
+def test_charts_leave_nothing_behind():
+    """No pyplot figure manager, no figure alive, no memory growth (how fast a chart
+    renders is bench/findings.py's to measure, not a timed test's)."""
     from matplotlib._pylab_helpers import Gcf
     from matplotlib.figure import Figure
 
@@ -448,15 +449,13 @@ def test_a_chart_renders_well_under_150_ms_and_leaves_nothing_behind():
         render()
     managers = Gcf.get_num_fig_managers()
 
-    # 50 charts: fast, no pyplot figure manager, no figure left alive afterwards.
-    started = time.perf_counter()
+    # 50 charts: no pyplot figure manager, no figure left alive afterwards. (type(), not
+    # isinstance(): a lazy object left by an earlier request must not be evaluated.)
     for i in range(50):
         renders[i % 3]()
-    elapsed = (time.perf_counter() - started) / 50
-    assert elapsed < 0.15, elapsed
     assert Gcf.get_num_fig_managers() == managers
     gc.collect()
-    assert not [o for o in gc.get_objects() if isinstance(o, Figure)]
+    assert not [o for o in gc.get_objects() if issubclass(type(o), Figure)]
 
     # And memory does not grow with the number of charts (tracemalloc is slow: fewer here).
     gc.collect()

@@ -45,7 +45,7 @@ def queue(monkeypatch):
 
         def __call__(self, task, *args, **options) -> bool:
             if self.up:
-                self.handed.append((task.name, args))
+                self.handed.append((getattr(task, "name", task), args))
             return self.up
 
     queue = Queue()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from research.models import ReportJob, ResearchLog
-from research.reports import report_pdf, report_problems
+from research.reports.services import report_html, report_pdf
 from research.services import report_run
 from tests.reportdata import NATIONAL_ID
 
@@ -60,11 +60,14 @@ def test_editor_is_told_what_a_block_cannot_show(findings, library_b):
         {"type": "quote", "value": {"survey": survey.pk, "question": "forslag", "text": "Diktet"}}
     )
     report.body = body
-    problems = report_problems(report)
+    problems = report.problems()
     assert any("finnes-ikke" in p and "kort" in p for p in problems)  # lists the keys
     assert any("another library" in p or "annet bibliotek" in p for p in problems)
-    assert any("not an answer" in p or "ikke et svar" in p for p in problems)
-    assert len(problems) == 3
+    assert len(problems) == 2
+    # Saving reads no answers: a quote that is not an answer is the block's own message.
+    html = report_html(report)
+    assert "Diktet" not in html
+    assert "not an answer" in html or "ikke et svar" in html
 
 
 def test_generate_pdf_in_the_admin_keeps_every_version_and_logs_downloads(
@@ -115,7 +118,7 @@ def test_researcher_of_another_library_cannot_generate_see_or_download(
 
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_methods_state_the_rule_in_the_reports_language(findings, language):
-    from research.reports import ReportData
+    from research.reports.selectors import ReportData
 
     report, _survey, _segment = findings
     methods = ReportData(report, language=language).methods()
@@ -129,7 +132,6 @@ def test_cover_carries_the_librarys_name_and_logo(findings, library_a, settings,
     from wagtail.models import Site
 
     from cms.models import LibrarySettings
-    from research.reports import report_html
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     report, _survey, _segment = findings
@@ -163,3 +165,34 @@ def test_running_heads_show_names_with_quotes_and_markup_as_written():
     assert html.count("</style>") == 1 and "<b>" not in html  # the title is never markup
     text = PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf())).pages[0].extract_text()
     assert "Sølvberget \\ bibliotek " + title in text
+
+
+def test_saving_a_report_checks_its_keys_without_reading_answers(findings):
+    """The report page's validation reads the surveys' questions, never their answers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report, _survey, _segment = findings
+    with CaptureQueriesContext(connection) as queries:
+        report.full_clean()
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "surveys_surveyversion" in read  # the questions were checked
+    assert "surveys_response" not in read
+
+
+def test_report_data_is_built_before_the_templates_which_query_nothing(
+    findings, django_assert_num_queries
+):
+    """A report's data flows down: its selector builds every block's figures, and the
+    templates only show them."""
+    from django.template.loader import render_to_string
+
+    from research.reports.selectors import report_results
+
+    report, _survey, _segment = findings
+    results = report_results(report)
+    kinds = {item.block.block_type for item in results.blocks if item.result is not None}
+    assert {"chart", "crosstab", "quote", "methods"} <= kinds
+    with django_assert_num_queries(0):
+        html = render_to_string("research/report_body.html", {"page": report, "report": results})
+    assert "Har lånekort" in html and "28 835" in html

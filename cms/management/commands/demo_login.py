@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cms.management.commands.load_demo import CREDENTIALS, _credentials
+from cms.demo.loader import CREDENTIALS, _credentials
 
 
 class Command(BaseCommand):

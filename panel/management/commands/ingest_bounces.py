@@ -7,6 +7,7 @@ For plain SMTP set-ups: point the bounce mailbox at a maildir and run this from 
 import email
 import mailbox
 from email import policy
+from email.message import Message
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         kind.add_argument("--mbox", action="store_true")
 
     def handle(self, *args, paths, maildir=False, mbox=False, **options):
-        messages = []
+        messages: list[Message] = []
         for path in paths:
             if not Path(path).exists():
                 raise CommandError(f"{path} does not exist")

@@ -1,35 +1,26 @@
-"""Findings reports: the figures behind a report's blocks, and the report as HTML and PDF.
+"""A findings report's data: every block's figures, built before anything is rendered.
 
-``ReportData`` is what every block template of a report reaches as ``report``: it reads
-each survey's answers once, keeps to the report's own library, and turns a block's choices
-into published findings (research/findings.py: suppressed and scrubbed) and charts
-(research/charts.py). The web page, the admin preview and the PDF all render the same
-templates with it.
-
-``report_pdf`` renders the PDF with WeasyPrint: cover (library name and logo), table of
-contents, page numbers, vector charts, tagged for accessibility (PDF/UA-1), fonts from the
-system's fonts-dejavu package (nothing is downloaded).
+``report_results`` reads each survey's answers once, keeps to the report's own library, and
+turns each block's choices into published findings (research/findings.py: suppressed and
+scrubbed) and charts (research/charts.py). The templates only show what it built (the web
+page, the admin preview and the PDF alike: research.reports.services); no block or template
+computes or queries.
 """
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from cms.models import LibrarySettings
 from cms.tenancy import library_site_for_page
 from surveys.models import SurveyPage
 
-from .analysis import CATEGORICAL
-from .filters import Filters
-from .findings import (
+from .. import charts
+from ..analysis import CATEGORICAL
+from ..documents import report_language
+from ..filters import Filters
+from ..findings import (
     CrosstabFinding,
     Privacy,
     crosstab_finding,
@@ -38,15 +29,11 @@ from .findings import (
     question_finding,
     quote_finding,
 )
-from .selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
-from .suppression import suppress_counts
+from ..interviews.selectors import excerpt_attribution, interview_facts
+from ..selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
+from ..suppression import suppress_counts
 
 SURVEY_BLOCKS = ("chart", "crosstab", "quote")
-
-
-def report_language(page: Any) -> str:
-    code = getattr(getattr(page, "locale", None), "language_code", "") or "nb"
-    return "en" if code.startswith("en") else "nb"
 
 
 def library_privacy_for_site(site: Any, language: str) -> Privacy:
@@ -62,7 +49,7 @@ class _Survey:
 
 
 class ReportData:
-    """The figures of one report, computed on demand and cached for one rendering."""
+    """Reads for one report: each survey's answers once, only the columns its blocks use."""
 
     def __init__(self, page: Any, *, language: str | None = None, site: Any = None) -> None:
         self.page = page
@@ -128,8 +115,6 @@ class ReportData:
     # -- blocks ----------------------------------------------------------------------------
 
     def chart(self, value: Any) -> dict[str, Any]:
-        from . import charts
-
         segment = value.get("segment")
         data = self.data(value["survey"], segment.pk if segment else None)
         if data is None:
@@ -225,8 +210,6 @@ class ReportData:
     def interview_quote(self, value: Any) -> dict[str, Any]:
         """A quotable interview excerpt: scrubbed, attributed only to a group of at least
         k interviewed participants (research/interviews/quotes.py)."""
-        from .interviews.selectors import excerpt_attribution
-
         excerpt = value["excerpt"]
         if excerpt is None:
             return {"error": _("Choose a quote (it may have been deleted).")}
@@ -260,8 +243,6 @@ class ReportData:
         k, language = self.privacy.k, self.privacy.language
         interviews = []
         for campaign in self.interviews_used():
-            from .interviews.selectors import interview_facts
-
             facts = interview_facts(campaign)
             n = suppress_counts({"n": facts["n"]}, k=k).cells["n"]
             interviews.append({**facts, "n": n.label})
@@ -299,222 +280,43 @@ class ReportData:
         return {"surveys": surveys, "interviews": interviews, "rule": self.privacy.rule(), "k": k}
 
 
-def explore_findings(
-    page: SurveyPage, questions: list[dict[str, Any]], frame: pd.DataFrame, privacy: Privacy
-) -> list[dict[str, Any]]:
-    """Each question's finding with a chart, for the admin's explore view."""
-    from . import charts
-
-    out = []
-    for q in questions:
-        finding = question_finding(frame, q, privacy)
-        svg = ""
-        if finding.shown and finding.grid is not None and finding.series is None:
-            svg = charts.stacked_chart_svg(finding.label, finding.grid, language=privacy.language)
-        elif finding.shown and finding.bars():
-            svg = charts.bar_chart_svg(
-                finding.label, finding.bars(), k=privacy.k, language=privacy.language, unit="pct"
-            )
-        grid = None
-        if finding.grid is not None and finding.series is None:
-            grid = CrosstabFinding(
-                title=finding.label,
-                row_title="",
-                column_title="",
-                table=finding.grid,
-                percent="row",
-                rule=finding.rule,
-                language=privacy.language,
-            )
-        rows = [
-            (label, c.label, percent_text(c.pct, privacy.language)) for label, c in finding.bars()
-        ]
-        out.append({"finding": finding, "svg": svg, "rows": rows, "grid": grid})
-    return out
+# What each kind of block shows, computed from its value (blocks of other kinds — text, key
+# figures — show their value as it is).
+BLOCK_RESULTS = {
+    "chart": ReportData.chart,
+    "crosstab": ReportData.crosstab,
+    "quote": ReportData.quote,
+    "interview_quote": ReportData.interview_quote,
+    "methods": ReportData.methods,
+}
 
 
-def explore_crosstab(
-    page: SurveyPage,
-    questions: list[dict[str, Any]],
-    frame: pd.DataFrame,
-    privacy: Privacy,
-    *,
-    rows: str,
-    columns: str,
-    percent: str,
-) -> CrosstabFinding | None:
-    from .selectors import library_segments
-
-    by_key = {q["key"]: q for q in questions}
-    if rows not in by_key:
-        return None
-    spec: Any
-    if columns == "channel":
-        spec = "channel"
-    elif columns == "segment":
-        groups = {name: segment_pseudonyms(page, pk) for pk, name in library_segments(page)}
-        spec = group_series(frame, groups, "segment")
-    elif columns in by_key:
-        spec = by_key[columns]
-    else:
-        return None
-    return crosstab_finding(frame, by_key[rows], spec, privacy, percent=percent)  # type: ignore[arg-type]
+@dataclass
+class BlockResult:
+    block: Any  # the StreamField block (its type, value and id)
+    result: dict[str, Any] | None  # what its template shows; None: the value itself
 
 
-def report_problems(page: Any) -> list[str]:
-    """What stops a report from showing what its blocks ask for, in the editor's terms."""
-    report = ReportData(page)
-    problems: list[str] = []
-    for number, block in enumerate(page.body, start=1):
-        if block.block_type not in SURVEY_BLOCKS:
-            continue
-        value = block.value
-        where = _("Block %(n)d (%(kind)s)") % {"n": number, "kind": block.block.label}
-        chosen = value["survey"]
-        if chosen is None:
-            problems.append(f"{where}: " + _("choose a survey."))
-            continue
-        if report.site is not None and report.survey(chosen) is None:
-            problems.append(
-                f"{where}: "
-                + _("the survey “%(title)s” belongs to another library.") % {"title": chosen.title}
-            )
-            continue
-        if report.site is None:
-            continue  # a new page: checked again when it is saved in its place
-        data = report.data(chosen)
-        assert data is not None
-        keys = [q["key"] for q in data.questions]
-        wanted = [value["rows"], value["columns"]] if block.block_type == "crosstab" else []
-        if block.block_type != "crosstab":
-            wanted = [value["question"]]
-        before = len(problems)
-        for key in wanted:
-            key = key.strip()
-            if key in ("channel", "kanal", "segment") and block.block_type == "crosstab":
-                continue
-            if key not in keys:
-                problems.append(
-                    f"{where}: "
-                    + _("“%(title)s” has no question with the key “%(key)s”. Keys: %(keys)s")
-                    % {"title": chosen.title, "key": key, "keys": ", ".join(keys[:20])}
-                )
-        if block.block_type == "quote" and len(problems) == before:
-            result = report.quote(value)
-            if "error" in result:
-                problems.append(f"{where}: {result['error']}")
-        segments = (value.get("segments") or []) if block.block_type == "crosstab" else []
-        if any(s is not None and s.library_id != report.site.pk for s in segments):
-            problems.append(f"{where}: " + _("A chosen segment belongs to another library."))
-    for number, block in enumerate(page.body, start=1):
-        if block.block_type == "interview_quote" and report.site is not None:
-            result = report.interview_quote(block.value)
-            if "error" in result:
-                where = _("Block %(n)d (%(kind)s)") % {"n": number, "kind": block.block.label}
-                problems.append(f"{where}: {result['error']}")
-    return problems
+@dataclass
+class ReportResults:
+    """Everything a report's templates show, built before rendering."""
+
+    page: Any
+    language: str
+    site: Any
+    privacy: Privacy
+    blocks: list[BlockResult] = field(default_factory=list)
 
 
-_HEADING = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<text>.*?)</h2>", re.S)
-
-
-def number_headings(html: str) -> tuple[str, list[tuple[str, str]]]:
-    """Give every ``<h2>`` of the rendered body an id and return the table of contents
-    as (id, text) pairs, in order."""
-    toc: list[tuple[str, str]] = []
-
-    def name(match: re.Match[str]) -> str:
-        attrs = match.group("attrs")
-        found = re.search(r'id="([^"]+)"', attrs)
-        anchor = found.group(1) if found else f"section-{len(toc) + 1}"
-        if not found:
-            attrs += f' id="{anchor}"'
-        toc.append((anchor, strip_tags(match.group("text")).strip()))
-        return f"<h2{attrs}>{match.group('text')}</h2>"
-
-    return _HEADING.sub(name, html), toc
-
-
-def _logo_path(site: Any) -> str | None:
-    if site is None:
-        return None
-    logo = LibrarySettings.for_site(site).logo
-    if logo is None:
-        return None
-    try:
-        return Path(logo.get_rendition("max-600x240").file.path).as_uri()
-    except Exception:  # a missing image file must not stop the report
-        return None
-
-
-def report_html(
-    page: Any, *, for_pdf: bool = True, generated_by: str = "", site: Any = None
-) -> str:
-    """The whole report as one HTML document (the PDF's source)."""
-    report = ReportData(page, site=site)
-    with translation.override(report.language):
-        body, toc = number_headings(
-            render_to_string(
-                "research/report_body.html", {"page": page, "report": report, "pdf": for_pdf}
-            )
-        )
-        site = report.site
-        library = LibrarySettings.for_site(site).library_name if site else ""
-        return render_to_string(
-            "research/report_pdf.html",
-            {
-                "page": page,
-                "body": body,
-                "toc": toc,
-                "library": library or (site.site_name if site else ""),
-                "logo": _logo_path(site),
-                "generated": timezone.localtime(),
-                "generated_by": generated_by,
-                "language": report.language,
-                "rule": report.privacy.rule(),
-            },
-        )
-
-
-def report_pdf(page: Any, *, generated_by: str = "", site: Any = None) -> tuple[bytes, int]:
-    """(PDF bytes, number of pages)."""
-    import gc
-
-    from weasyprint import HTML
-
-    # Rendering makes millions of small, short-lived objects without cycles (frames, boxes):
-    # the cyclic garbage collector would run again and again for nothing (≈ 10 % of the
-    # time at 100,000 answers). It is paused for the rendering only.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        html = report_html(page, generated_by=generated_by, site=site)
-        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-        return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def report_pdf_bench(survey_page_id: int, *, charts: int = 20, crosstabs: int = 5) -> bytes:
-    """bench/findings.py: the PDF of an unsaved report over one survey with ``charts``
-    charts and ``crosstabs`` cross-tabs of its categorical questions (analysis included)."""
-    from .models import FindingsReportPage
-    from .selectors import survey_questions
-
-    survey = SurveyPage.objects.get(pk=survey_page_id)
-    keys = [q["key"] for q in survey_questions(survey) if q["type"] in CATEGORICAL]
-    body: list[dict[str, Any]] = [{"type": "text", "value": "<h2>Bakgrunn</h2><p>Benchmark.</p>"}]
-    for i in range(charts):
-        body.append(
-            {"type": "chart", "value": {"survey": survey.pk, "question": keys[i % len(keys)]}}
-        )
-    for i in range(crosstabs):
-        rows, columns = keys[i % len(keys)], keys[(i + 1) % len(keys)]
-        body.append(
-            {"type": "crosstab", "value": {"survey": survey.pk, "rows": rows, "columns": columns}}
-        )
-    body.append({"type": "methods", "value": {"note": ""}})
-    page = FindingsReportPage(title="Benchmark", slug="benchmark", body=body, locale=survey.locale)
-    content, _pages = report_pdf(page, site=library_site_for_page(survey))
-    return content
+def report_results(page: Any, *, language: str | None = None, site: Any = None) -> ReportResults:
+    """Every block's figures for ``page`` (a saved report, or an unsaved one with ``site``),
+    with the suppression and wording of the report's language unless ``language`` is given
+    (texts are translated in the active language: the PDF activates the report's)."""
+    data = ReportData(page, language=language, site=site)
+    blocks = []
+    for block in getattr(page, "body", None) or []:
+        compute = BLOCK_RESULTS.get(block.block_type)
+        blocks.append(BlockResult(block, compute(data, block.value) if compute else None))
+    return ReportResults(
+        page=page, language=data.language, site=data.site, privacy=data.privacy, blocks=blocks
+    )

@@ -7,8 +7,8 @@ from django.db import connection
 from cms.backup import BackupError, backup_key, backup_restore
 from cms.erasure_journal import erasure_journal_path
 
-# The command is where the apps meet (as load_demo is): cms.backup imports no app, and the
-# panel's replay of the erasure journal is handed to it here.
+# The command lives in panel, not beside `backup` in cms: after the archive is back, the
+# panel replays the erasure journal, and cms imports no app above it (import contracts).
 from panel.services.erasure import erasures_replay
 
 

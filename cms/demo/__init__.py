@@ -1,0 +1,1 @@
+"""Demo content and its loader: the top of the layers (docs/architecture.md)."""

@@ -1,0 +1,77 @@
+"""The admin's "Explore results": every question's finding with its chart, and a cross-tab
+the researcher picks — suppressed and scrubbed like every output (research/findings.py)."""
+
+from typing import Any
+
+import pandas as pd
+
+from surveys.models import SurveyPage
+
+from . import charts
+from .findings import (
+    CrosstabFinding,
+    Privacy,
+    crosstab_finding,
+    group_series,
+    percent_text,
+    question_finding,
+)
+from .selectors import library_segments, segment_pseudonyms
+
+
+def explore_findings(
+    page: SurveyPage, questions: list[dict[str, Any]], frame: pd.DataFrame, privacy: Privacy
+) -> list[dict[str, Any]]:
+    """Each question's finding with a chart, for the admin's explore view."""
+    out = []
+    for q in questions:
+        finding = question_finding(frame, q, privacy)
+        svg = ""
+        if finding.shown and finding.grid is not None and finding.series is None:
+            svg = charts.stacked_chart_svg(finding.label, finding.grid, language=privacy.language)
+        elif finding.shown and finding.bars():
+            svg = charts.bar_chart_svg(
+                finding.label, finding.bars(), k=privacy.k, language=privacy.language, unit="pct"
+            )
+        grid = None
+        if finding.grid is not None and finding.series is None:
+            grid = CrosstabFinding(
+                title=finding.label,
+                row_title="",
+                column_title="",
+                table=finding.grid,
+                percent="row",
+                rule=finding.rule,
+                language=privacy.language,
+            )
+        rows = [
+            (label, c.label, percent_text(c.pct, privacy.language)) for label, c in finding.bars()
+        ]
+        out.append({"finding": finding, "svg": svg, "rows": rows, "grid": grid})
+    return out
+
+
+def explore_crosstab(
+    page: SurveyPage,
+    questions: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    privacy: Privacy,
+    *,
+    rows: str,
+    columns: str,
+    percent: str,
+) -> CrosstabFinding | None:
+    by_key = {q["key"]: q for q in questions}
+    if rows not in by_key:
+        return None
+    spec: Any
+    if columns == "channel":
+        spec = "channel"
+    elif columns == "segment":
+        groups = {name: segment_pseudonyms(page, pk) for pk, name in library_segments(page)}
+        spec = group_series(frame, groups, "segment")
+    elif columns in by_key:
+        spec = by_key[columns]
+    else:
+        return None
+    return crosstab_finding(frame, by_key[rows], spec, privacy, percent=percent)  # type: ignore[arg-type]
