@@ -318,19 +318,9 @@ class FindingsReportPage(_InternalPage, AnsweredPage):
             where = _("Block %(n)d (%(kind)s)") % {"n": number, "kind": block.block.label}
             value = block.value
             if block.block_type == "interview_quote":
-                excerpt = value["excerpt"]
-                if site is None:
-                    continue
-                if excerpt is None:
-                    problems.append(f"{where}: " + _("Choose a quote (it may have been deleted)."))
-                elif excerpt.note.participant.campaign.library_id != site.pk:
-                    problems.append(
-                        f"{where}: " + _("This quote belongs to another library and is not shown.")
-                    )
-                elif not excerpt.quotable:
-                    problems.append(
-                        f"{where}: " + _("This passage is no longer marked as a quote.")
-                    )
+                problem = excerpt_quote_problem(value["excerpt"], site) if site else None
+                if problem:
+                    problems.append(f"{where}: {problem}")
                 continue
             if block.block_type not in ("chart", "crosstab", "quote"):
                 continue
@@ -365,6 +355,18 @@ class FindingsReportPage(_InternalPage, AnsweredPage):
             if any(s is not None and s.library_id != site.pk for s in segments):
                 problems.append(f"{where}: " + _("A chosen segment belongs to another library."))
         return problems
+
+
+def excerpt_quote_problem(excerpt: Any, site: Any) -> str | None:
+    """Why a report of the library ``site`` cannot quote ``excerpt`` (before the k rule,
+    which needs the interviews: research.reports.selectors), or None."""
+    if excerpt is None:
+        return str(_("Choose a quote (it may have been deleted)."))
+    if site is None or excerpt.note.participant.campaign.library_id != site.pk:
+        return str(_("This quote belongs to another library and is not shown."))
+    if not excerpt.quotable:
+        return str(_("This passage is no longer marked as a quote."))
+    return None
 
 
 class ReportJob(_Job):

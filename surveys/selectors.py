@@ -1,5 +1,6 @@
 """Survey reads: the live version, state, quotas, and access for researchers (C9)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,10 +69,17 @@ def survey_runtime_for_channel(code: str, language: str, request: Any = None) ->
 
 
 def survey_runtime_for_page(page: SurveyPage, language: str, request: Any = None) -> SurveyRuntime:
+    return _page_runtime(page.pk, lambda: page, language, request)
+
+
+def _page_runtime(
+    page_id: int, page: Callable[[], SurveyPage], language: str, request: Any
+) -> SurveyRuntime:
+    """The runtime of a survey at its page address (``page()`` only when not cached)."""
     host = request.get_host() if request is not None else ""
     return content_cached(
-        f"runtime:p:{page.pk}:{language}:{host}",
-        lambda: _runtime(page, None, language, request),
+        f"runtime:p:{page_id}:{language}:{host}",
+        lambda: _runtime(page(), None, language, request),
     )
 
 
@@ -97,10 +105,7 @@ def survey_route(request: Any, path: str) -> tuple[SurveyPage, tuple, dict] | No
     if not isinstance(found, tuple):
         return None
     page_id, args, kwargs = found
-    runtime = content_cached(
-        f"runtime:p:{page_id}:{language}:{request.get_host()}",
-        lambda: _runtime(SurveyPage.objects.get(pk=page_id), None, language, request),
-    )
+    runtime = _page_runtime(page_id, lambda: SurveyPage.objects.get(pk=page_id), language, request)
     return runtime.page, args, kwargs
 
 

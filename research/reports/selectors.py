@@ -30,6 +30,7 @@ from ..findings import (
     quote_finding,
 )
 from ..interviews.selectors import excerpt_attribution, interview_facts
+from ..models import excerpt_quote_problem
 from ..selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
 from ..suppression import suppress_counts
 
@@ -211,13 +212,9 @@ class ReportData:
         """A quotable interview excerpt: scrubbed, attributed only to a group of at least
         k interviewed participants (research/interviews/quotes.py)."""
         excerpt = value["excerpt"]
-        if excerpt is None:
-            return {"error": _("Choose a quote (it may have been deleted).")}
-        campaign = excerpt.note.participant.campaign
-        if self.site is None or campaign.library_id != self.site.pk:
-            return {"error": _("This quote belongs to another library and is not shown.")}
-        if not excerpt.quotable:
-            return {"error": _("This passage is no longer marked as a quote.")}
+        problem = excerpt_quote_problem(excerpt, self.site)
+        if problem:
+            return {"error": problem}
         attribution = excerpt_attribution(excerpt, k=self.privacy.k)
         if attribution.label is None:
             return {
