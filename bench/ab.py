@@ -475,6 +475,8 @@ def main() -> int:
             print(f"ab: {side} on 127.0.0.1:{port}", flush=True)
         masters = {side: process.pid for side, process in processes.items()}
         results = interleave(run, servers, masters, scenarios, keys, args, keep)
+        # Kept before the probes, so a probe that fails loses none of the load runs.
+        (keep / "results.json").write_text(json.dumps(results, indent=1))
     finally:
         for process in processes.values():
             run.stop_gunicorn(process)

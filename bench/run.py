@@ -479,7 +479,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("URL resolving", ("/django/urls/",)),
     ("Translation (gettext)", ("/django/utils/translation/", "/gettext.py")),
     ("Signed cookies", ("/django/core/signing.py",)),
-    ("CSP, rate limit, WhiteNoise", ("/csp/", "/django_ratelimit/", "/whitenoise/")),
+    ("CSP, rate limit, WhiteNoise", ("/csp/", "/cms/abuse.py", "/whitenoise/")),
     ("Innsikt surveys/ (own code)", (f"{ROOT}/surveys/",)),
     ("Innsikt cms/ (own code)", (f"{ROOT}/cms/",)),
     ("Test client (in-process harness)", ("/django/test/", f"{ROOT}/bench/")),

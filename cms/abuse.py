@@ -3,7 +3,7 @@ respondents share one event or library-wifi address, so nothing here looks at it
 
 - a honeypot field (``HONEYPOT``) that people do not see and bots fill in;
 - a signed random token per browser, kept in a cookie, that rate limits count
-  (``rate_limited``, django-ratelimit in the cache);
+  (``rate_limited``: a counter per token and fixed window in the cache);
 - a cap on how many mails one address gets a day (``address_mail_take``), so nobody can
   make the platform mail someone else again and again.
 
@@ -12,14 +12,16 @@ otherwise tell something (the panel's "check your e-mail").
 """
 
 import hashlib
+import re
 import secrets
+import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
 
 HONEYPOT = "website"
 TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
@@ -50,13 +52,63 @@ def browser_token_set(request: HttpRequest, response: HttpResponse) -> HttpRespo
     return response
 
 
+RATE_RE = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 60 * 60, "d": 60 * 60 * 24}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """ "60/m" → (60, 60): at most 60 requests per 60-second window; "5/15m" → (5, 900).
+    Raises ValueError for anything else (a setting's typo must not switch the limit off)."""
+    match = RATE_RE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"rate {rate!r}: expected COUNT/[N]UNIT, e.g. 60/m or 5/15m")
+    multiple = int(match["multiple"] or 1)
+    return int(match["count"]), multiple * UNIT_SECONDS[match["unit"]]
+
+
+def cache_count(key: str, keep: int, *, previous: str | None = None) -> tuple[int, int]:
+    """Add one to the counter ``key`` (kept for ``keep`` seconds); returns its new count
+    and the count of the counter ``previous`` (0 when there is none). On Redis one round
+    trip: INCR, EXPIRE … NX (only the first request of a window sets the expiry) and GET,
+    pipelined. Elsewhere (tests' memory cache, a development machine's file cache) add,
+    incr and get."""
+    backend = caches["default"]  # the backend itself: ``cache`` is a proxy of it
+    if isinstance(backend, RedisCache):
+        redis_key = backend.make_and_validate_key(key)
+        pipeline = backend._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+        pipeline.incr(redis_key)
+        pipeline.expire(redis_key, keep, nx=True)
+        if previous is not None:
+            pipeline.get(backend.make_and_validate_key(previous))
+        count, _expiry_set, *before = pipeline.execute()
+        return int(count), int(before[0] or 0) if before else 0
+    cache.add(key, 0, keep)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, keep)
+        count = 1
+    return count, int(cache.get(previous) or 0) if previous is not None else 0
+
+
 def rate_limited(request: HttpRequest, *, group: str, rate: str) -> bool:
     """Count this request against ``rate`` for the browser's token in ``group``; True
-    when over. A browser without a token shares one bucket with every such browser."""
+    when over. A browser without a token shares one bucket with every such browser.
+
+    A sliding window, estimated from two fixed ones (this window's count plus the previous
+    window's, weighted by how much of it still lies within the last ``window`` seconds), so
+    that a burst across a window's edge is not counted afresh. Keyed by a digest: neither
+    the group nor the token is readable in the cache."""
+    limit, window = rate_parse(rate)
     token = browser_token(request) or "no-cookie"
-    return is_ratelimited(
-        request, group=group, key=lambda _group, _request: token, rate=rate, increment=True
+    now = time.time()
+    start = int(now) // window * window
+    digest = hashlib.sha256(f"{group}\n{token}\n{window}".encode()).hexdigest()[:32]
+    # Kept for two windows: the next window reads this one as its previous.
+    count, before = cache_count(
+        f"innsikt:rl:{digest}:{start}", 2 * window, previous=f"innsikt:rl:{digest}:{start - window}"
     )
+    return count + before * (1 - (now - start) / window) > limit
 
 
 def address_mail_take(address: str, *, per_day: int | None = None) -> bool:
@@ -65,10 +117,5 @@ def address_mail_take(address: str, *, per_day: int | None = None) -> bool:
     limit = settings.INNSIKT_MAILS_PER_ADDRESS if per_day is None else per_day
     digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
     key = f"innsikt:mails:{timezone.localdate().isoformat()}:{digest}"
-    cache.add(key, 0, 60 * 60 * 24)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 60 * 60 * 24)
-        used = 1
+    used, _before = cache_count(key, 60 * 60 * 24)
     return used <= limit

@@ -6,6 +6,7 @@ is much cheaper than rendering Django widgets and lets every input carry its hin
 """
 
 import contextlib
+import hashlib
 import random
 import re
 from decimal import Decimal
@@ -338,6 +339,19 @@ class StepForm(forms.Form):
             if q.get("other") and OTHER in (result.get(key) or []):
                 result[f"{key}.other"] = (data.get(f"{key}.other") or "").strip()
         return result
+
+    def view_key(self) -> str | None:
+        """What this form's rendered questions depend on besides the survey version and
+        the language — the questions shown and the answers piped into their labels — or
+        None when they also depend on the respondent: a bound form shows values and
+        errors, and shuffled options are in the respondent's own order."""
+        if self.is_bound or any(q.get("randomise") for q in self.questions):
+            return None
+        shown = ",".join(q["key"] for q in self.questions)
+        if not self.pipes:
+            return shown
+        piped = hashlib.sha256(repr(sorted(self.pipes.items())).encode()).hexdigest()[:24]
+        return f"{shown}:{piped}"
 
     def view(self) -> list[dict[str, Any]]:
         """Plain dicts for the step template: label, hint, inputs, values and errors."""

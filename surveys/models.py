@@ -174,7 +174,10 @@ class SurveyPage(AnsweredPage):
             f"view-restricted:{self.pk}", lambda: Page.get_view_restrictions(self).exists()
         )
         if not restricted:
-            return PageViewRestriction.objects.none()
+            none = PageViewRestriction.objects.none()
+            # Known to be empty: the hook's iteration then compiles no SQL (~40 µs).
+            none._result_cache = []
+            return none
         return Page.get_view_restrictions(self)
 
     # Wagtail preview: one mode per step, rendered by the respondent's own templates.

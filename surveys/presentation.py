@@ -4,6 +4,7 @@ headings of the message pages, and the editor's preview of a step."""
 from collections.abc import Mapping
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .forms import StepForm
@@ -99,7 +100,7 @@ def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
         "step_count": len(steps),
         "is_first": step is steps[0],
         "is_last": step is steps[-1],
-        "questions": form.view(),
+        "questions_html": render_to_string("surveys/questions.html", {"questions": form.view()}),
         "errors": [],
         "preview": True,
     }

@@ -6,13 +6,16 @@ Typed, keyword-only, validate before they write (DESIGN.md C2).
 import hashlib
 import json
 import secrets
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, Field
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from cms.selectors import content_generation_bump
@@ -178,22 +181,52 @@ def _response_insert(
     count_start: bool,
     response_id: UUID | None,
 ) -> Response:
-    """The checks and the insert of ``response_submit``, in one transaction."""
+    """The checks and the insert of ``response_submit``: one statement for a survey
+    without a response limit or quota (an insert; with ``count_start``, on PostgreSQL, the
+    start count's upsert and the insert in one statement), else one transaction."""
+    response = Response(
+        survey=page,
+        version=version,
+        channel=channel,
+        channel_kind=channel.kind if channel else Channel.Kind.LINK,
+        language=language,
+        answers=kept,
+        submitted_on=timezone.localdate() if page.store_date else None,
+        pseudonym=pseudonym,
+    )
+    if response_id is not None:
+        response.pk = response_id
+    if page.response_limit is None and not quotas:
+        # Nothing to count against: the state (dates) is known without reading.
+        state = survey_state(page, quotas)
+        if state != "open":
+            raise SurveyUnavailable(state)
+        connection = connections[Response.objects.db]
+        if not count_start:
+            with _statement(connection):
+                response.save(force_insert=True)  # one INSERT, committed on its own
+        elif connection.vendor == "postgresql":
+            with _statement(connection):
+                _response_insert_counting_start(response, page=page, channel=channel)
+        else:
+            with transaction.atomic():
+                survey_start_record(page=page, channel=channel)
+                response.save(force_insert=True)
+        return response
     with transaction.atomic():
-        if page.response_limit is not None or quotas:
-            # Without the lock two last respondents both count N-1 and both insert. Every
-            # translation's row is locked (they share quotas), in pk order so submitters
-            # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
-            # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
-            # but lets other rows' foreign keys to the page (a start count, a draft) through.
-            # Under READ COMMITTED the counts below see what the previous holder committed.
-            # SQLite ignores select_for_update: the promise is made on PostgreSQL.
-            list(
-                SurveyPage.objects.select_for_update(of=("self",), no_key=True)
-                .filter(translation_key=page.translation_key)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        # Without the lock two last respondents both count N-1 and both insert. Every
+        # translation's row is locked (they share quotas), in pk order so submitters
+        # never wait on each other crosswise. of=("self",) locks surveys_surveypage rows,
+        # not Wagtail's wagtailcore_page rows; NO KEY UPDATE still serialises submitters
+        # but lets other rows' foreign keys to the page (a start count, a draft) through.
+        # Under READ COMMITTED the counts below see what the previous holder committed.
+        # SQLite ignores select_for_update: the promise is made on PostgreSQL.
+        list(
+            SurveyPage.objects.select_for_update(of=("self",), no_key=True)
+            .filter(translation_key=page.translation_key)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         state = survey_state(page, quotas)
         if state != "open":
             raise SurveyUnavailable(state)
@@ -202,20 +235,52 @@ def _response_insert(
             raise SurveyUnavailable("full" if blocking.action == "close" else "screened_out")
         if count_start:
             survey_start_record(page=page, channel=channel)
-        response = Response(
-            survey=page,
-            version=version,
-            channel=channel,
-            channel_kind=channel.kind if channel else Channel.Kind.LINK,
-            language=language,
-            answers=kept,
-            submitted_on=timezone.localdate() if page.store_date else None,
-            pseudonym=pseudonym,
-        )
-        if response_id is not None:
-            response.pk = response_id
         response.save(force_insert=True)
     return response
+
+
+def _statement(connection: BaseDatabaseWrapper) -> AbstractContextManager[object]:
+    """Around a single statement: nothing when it commits on its own (autocommit); inside
+    a caller's transaction a savepoint, so that a taken id (IntegrityError) leaves that
+    transaction usable, as ``transaction.atomic`` did."""
+    return (
+        transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
+    )
+
+
+def _response_insert_counting_start(
+    response: Response, *, page: SurveyPage, channel: Channel | None
+) -> None:
+    """Insert ``response`` and count one more start for its day and channel, in one
+    PostgreSQL statement (a data-modifying WITH runs exactly once, and the statement is
+    atomic: a taken id — the same submission sent again — counts no start). The insert is
+    the one Django builds for ``save(force_insert=True)``; the start count is the upsert
+    of ``survey_start_record``, on the ``unique_survey_start`` constraint."""
+    connection = connections[Response.objects.db]
+    query = InsertQuery(Response)
+    query.insert_values(Response._meta.local_concrete_fields, [response])
+    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    start = SurveyStart._meta
+
+    def quoted(name: str) -> str:
+        field = start.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return connection.ops.quote_name(field.column)
+
+    table = connection.ops.quote_name(start.db_table)
+    columns = ", ".join(quoted(name) for name in ("survey", "channel_code", "day", "count"))
+    conflict = ", ".join(quoted(name) for name in ("survey", "channel_code", "day"))
+    count = quoted("count")
+    # Only quoted model names and Django's own insert are interpolated; values are bound.
+    sql = (
+        f"WITH started AS (INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {table}.{count} + 1) {insert_sql}"
+    )
+    day = timezone.localdate().isoformat() if page.store_date else ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [page.pk, channel.code if channel else "", day, *insert_params])
+    response._state.adding = False
+    response._state.db = connection.alias
 
 
 def responses_delete(*, page: SurveyPage, response_ids: list[UUID]) -> int:

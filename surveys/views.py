@@ -6,7 +6,6 @@ Thin views (DESIGN.md C2): they check state and abuse control, run the formtools
 
 import contextlib
 import re
-import secrets
 import uuid
 from collections import OrderedDict
 from functools import partial
@@ -16,17 +15,20 @@ from django.conf import settings
 from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.storage import get_storage
+from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import SessionWizardView
 from wagtail import hooks
 from wagtail.views import serve as wagtail_serve
 
 from cms.abuse import HONEYPOT, browser_token_set, rate_limited
+from cms.selectors import content_cached
 
 from . import presentation
 from .forms import StepForm
@@ -163,6 +165,21 @@ SESSION_LOST_NOTICE = gettext_lazy(
 
 
 # ---- the wizard ----------------------------------------------------------------------------
+class FirstVisitStorage(BaseStorage):
+    """The wizard's state while a browser without a session looks at a survey: kept
+    nowhere. Nothing is worth keeping before the first page is sent — the submission id
+    and the options' order travel in the page's form (SurveyWizard.seed) — so a visit
+    makes no session: no Redis write for someone who only looks (docs/performance.md), and
+    no session cookie. The first page sent makes the session, as before."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.init_data()
+
+
+FIRST_VISIT_STORAGE = f"{__name__}.FirstVisitStorage"
+
+
 class SurveyWizard(SessionWizardView):
     """formtools' session wizard over the frozen schema: one step per survey page, shown or
     skipped by surveys.logic. Answers live in the (cache-backed) session until done()."""
@@ -177,6 +194,8 @@ class SurveyWizard(SessionWizardView):
 
     def dispatch(self, request, *args, runtime: SurveyRuntime, **kwargs):
         assert runtime.version is not None
+        if request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            self.storage_name = FIRST_VISIT_STORAGE
         self.rt, self.page, self.version = runtime, runtime.page, runtime.version
         self.schema = self.version.schema
         self.steps_by_key = {s["key"]: s for s in self.schema["steps"]}
@@ -189,23 +208,31 @@ class SurveyWizard(SessionWizardView):
 
     # -- answers and logic --------------------------------------------------------------
     def seed(self) -> int:
+        """The respondent's order of shuffled options: from the submission id the page is
+        shown and sent with, so a first visit, which keeps no session, gets back the order
+        it showed when its page is sent; kept in the wizard's storage from then on."""
         extra = self.storage.extra_data
         if "seed" not in extra:
-            extra["seed"] = secrets.randbelow(2**31)
+            extra["seed"] = self.submission_id().int % 2**31
             self.storage.extra_data = extra
         return int(extra["seed"])
+
+    _new_submission: uuid.UUID | None = None
 
     def submission_id(self) -> uuid.UUID:
         """The id the response will be stored under: kept in the wizard's storage from the
         first page sent; before that, the one the page was shown with (a survey of one
-        page is sent in the request that stores it), else a new one."""
+        page is sent in the request that stores it), else a new one (the same for the
+        rest of this request)."""
         for candidate in (
             self.storage.extra_data.get(SUBMISSION),
             self.request.POST.get(SUBMISSION),
         ):
             with contextlib.suppress(TypeError, ValueError, AttributeError):
                 return uuid.UUID(candidate)
-        return uuid.uuid4()
+        if self._new_submission is None:
+            self._new_submission = uuid.uuid4()
+        return self._new_submission
 
     def _session_lost(self, posted: str) -> bool:
         """A later page was sent but the wizard's storage is empty: the session is gone —
@@ -232,7 +259,7 @@ class SurveyWizard(SessionWizardView):
             current = evaluate(self.schema, answers)
             if step["key"] not in current.steps:
                 continue
-            form = self._form(step, current, data=data)
+            form = self._posted.get(step["key"]) or self._form(step, current, data=data)
             if form.is_valid():
                 answers.update(form.answers())
             forms[step["key"]] = form
@@ -345,7 +372,13 @@ class SurveyWizard(SessionWizardView):
 
     _start_pending = False
 
+    # The form of the page just sent, validated once: the logic that runs after it is
+    # stored (which pages follow, what is kept) reads its answers instead of validating
+    # the same fields again from storage. Set for one request (a view instance each).
+    _posted: dict[str, StepForm] = {}
+
     def process_step(self, form):
+        self._posted = {self.steps.current: form}
         extra = self.storage.extra_data
         if not extra.get("started"):
             self._start_pending = True
@@ -379,13 +412,28 @@ class SurveyWizard(SessionWizardView):
             is_first=index == 0,
             is_last=index == len(visible) - 1,
             previous_step=visible[index - 1] if index else None,
-            questions=form.view(),
+            questions_html=self._questions_html(form),
             errors=form.error_list() if form.is_bound else [],
             honeypot=HONEYPOT,
             submission=self.submission_id(),
             notice=kwargs.get("notice"),
         )
         return context
+
+    def _questions_html(self, form: StepForm) -> str:
+        """The step's questions as HTML. A first visit's page is the same for every
+        respondent (no values, no errors, no shuffling): it is rendered once per version,
+        step, language and content generation and then kept (templates were two thirds
+        of a survey page's time, docs/performance.md)."""
+
+        def build() -> str:
+            return render_to_string("surveys/questions.html", {"questions": form.view()})
+
+        key = form.view_key()
+        if key is None:
+            return build()
+        language = get_language() or settings.LANGUAGE_CODE
+        return content_cached(f"questions:{self.version.pk}:{language}:{key}", build)
 
     def save_for_later(self, step: str) -> HttpResponse:
         self.storage.set_step_data(step, self._raw())

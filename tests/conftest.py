@@ -1,4 +1,7 @@
+import socket
+
 import pytest
+import redis.client
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
@@ -58,3 +61,43 @@ def branching_survey(library_a):
 def respondent(client):
     client.defaults["HTTP_HOST"] = "localhost"
     return client
+
+
+def _redis_url() -> str:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        if s.connect_ex(("127.0.0.1", 6379)) != 0:
+            pytest.skip("needs a Redis server on 127.0.0.1:6379 (CI has one)")
+    return "redis://127.0.0.1:6379/3"
+
+
+@pytest.fixture
+def on_redis(settings):
+    """The default cache on a real Redis (db 3), as in production."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url(),
+            "KEY_PREFIX": "test-rate-limit",
+        }
+    }
+    cache.clear()
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Every command sent to Redis, a pipeline as one entry (the real client still sends)."""
+    sent: list[str] = []
+    command, execute = redis.client.Redis.execute_command, redis.client.Pipeline.execute
+
+    def one(self, *args, **kwargs):
+        sent.append(str(args[0]))
+        return command(self, *args, **kwargs)
+
+    def pipelined(self, *args, **kwargs):
+        sent.append("+".join(str(c[0][0]) for c in self.command_stack))
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Redis, "execute_command", one)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
+    return sent

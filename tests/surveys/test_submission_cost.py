@@ -1,0 +1,84 @@
+"""What one submission costs the database and Redis (issue 16's goals: at most 3 queries
+for a one-page survey, and no Redis round trip more than needed). docs/performance.md
+measures the time; these count the work, which the machine's load does not change."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from surveys.models import Response, SurveyStart
+from tests import factories
+from tests.wizard import Walk
+
+ONE_PAGE = [
+    factories.step(
+        "all",
+        factories.q("yes_no", "card", "Do you have a library card?"),
+        factories.q("long_text", "name", "What should we call you?", required=False),
+    )
+]
+
+
+@pytest.fixture
+def one_page(library_a):
+    return factories.survey(library_a, ONE_PAGE, slug="kort")
+
+
+def _respond(one_page, **answers) -> Client:
+    """A new respondent who opens the survey and sends its one page."""
+    respondent = Client(HTTP_HOST="localhost")
+    walk = Walk(respondent, one_page.url).open()
+    respondent.post(one_page.url, {**walk.management, **answers}, follow=True)  # to the thanks
+    return respondent
+
+
+# Committed as in production (no test transaction around the request), so that what is
+# counted is what the database is sent.
+@pytest.mark.django_db(transaction=True)
+def test_a_one_page_submission_is_one_statement_on_postgresql(one_page):
+    _respond(one_page, card="no")  # the first visitor warms the process's caches
+    respondent = Client(HTTP_HOST="localhost")
+    walk = Walk(respondent, one_page.url).open()
+    body = {**walk.management, "card": "yes", "name": "Kari"}
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = respondent.post(one_page.url, body)
+
+    assert response.status_code == 302
+    answers = list(Response.objects.order_by("answers__card").values_list("answers", flat=True))
+    assert answers == [{"card": "no"}, {"card": "yes", "name": "Kari"}]
+    assert list(SurveyStart.objects.values_list("count", flat=True)) == [2]
+    sql = [q["sql"].split()[0] for q in ctx.captured_queries]
+    if connection.vendor == "postgresql":
+        # The start count's upsert and the answer's insert: one atomic statement.
+        assert sql == ["WITH"]
+    else:  # SQLite has no INSERT in WITH: the same two statements in a transaction
+        assert sql == ["BEGIN", "UPDATE", "INSERT", "COMMIT"]
+
+
+def test_a_second_respondent_counts_on_the_same_start_row(one_page):
+    for answer in ("yes", "no"):
+        _respond(one_page, card=answer)
+
+    assert Response.objects.count() == 2
+    assert list(SurveyStart.objects.values_list("count", flat=True)) == [2]
+
+
+def test_a_visit_and_a_submission_cost_two_redis_round_trips(on_redis, round_trips, one_page):
+    _respond(one_page, card="no")  # the first visitor warms the caches
+    round_trips.clear()
+    respondent = Client(HTTP_HOST="localhost")
+    walk = Walk(respondent, one_page.url).open()
+    assert round_trips == []  # a first visit makes no session
+    assert "sessionid" not in respondent.cookies
+
+    respondent.post(one_page.url, {**walk.management, "card": "yes"})
+
+    # The rate limit (one pipeline) and the new session (SET NX, nothing read first).
+    assert round_trips == ["INCRBY+EXPIRE+GET", "SET"]
+    round_trips.clear()
+    respondent.get(one_page.url + "takk/")
+    # The thank-you page needs nothing from the session.
+    assert round_trips == []
+    assert Response.objects.count() == 2
