@@ -286,7 +286,9 @@ class SurveyWizard(SessionWizardView):
         evaluation = self.evaluation()
         if data is not None and data is not self.request.POST:
             validated = self._cleaned_data_cache_forms.get(step)
-            if validated is not None and validated.data == data:
+            if validated is not None and (
+                validated.data == data or validated is self._posted.get(step)
+            ):
                 return validated
         return self._form(self.steps_by_key[step], evaluation, data=data)
 

@@ -150,7 +150,7 @@ def _cache_from_url(url: str) -> dict:
     """CACHE_URL: redis://host:port/db, or file:///path, or locmem://."""
     if url.startswith(("redis://", "rediss://")):
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.redis_cache.RedisCache",
             "LOCATION": url,
             # After a Redis restart a kept connection is dead: reconnect and retry at once
             # instead of failing the request. While Redis is down, fail within a second
