@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
@@ -146,9 +147,10 @@ def number_text(value: float, language: str, digits: int = 1) -> str:
     the findings; pass 0 for counts. ``ValueError`` for a language not in
     ``settings.LANGUAGES``."""
     style = _style(language)
-    if style.grouping != 3:  # not Python's own grouping (e.g. Indian 3,2): Django does it
+    if style.grouping != 3:  # not Python's grouping by three (e.g. by four): Django groups
         return numberformat.format(
-            value,
+            # Rounded here: Django cuts a float's decimals off instead of rounding them.
+            Decimal(f"{value:.{digits}f}"),
             style.decimal,
             decimal_pos=digits,
             grouping=style.grouping,
