@@ -112,32 +112,31 @@ def per_language(
     return call
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Style:
     """How ``language`` writes numbers: its separators, grouping and percent pattern."""
 
     decimal: str
     thousands: str
     grouping: Any  # int, or a sequence of group sizes (see NUMBER_GROUPING)
-    percent: str  # "%(number)s%%", translated
-    # Python's "1,234.5" → the language's, in one pass; None when Python's is the language's.
-    table: dict[int, str] | None
+    before: str  # the translated "%(number)s%%" is before + number + after: "", "\u00a0%"
+    after: str
+    python: bool  # the separators are Python's own ("1,234.5"): nothing to replace
+    dotted: bool  # the thousand separator holds a "." (de: "1.234,5"): replace in 3 steps
 
 
-@per_language
+@_cached  # not per_language: a plain lru_cache hit, as this runs once per table cell
 def _style(language: str) -> _Style:
-    decimal = str(formats.get_format("DECIMAL_SEPARATOR", lang=language))
-    thousands = str(formats.get_format("THOUSAND_SEPARATOR", lang=language))
-    grouping = formats.get_format("NUMBER_GROUPING", lang=language)
-    # The sign's spacing is the language's: Norwegian "34 %" (U+00A0), English "34%".
-    # Translators: "34%"; Norwegian puts a no-break space (U+00A0) before the %.
-    percent = pgettext("percent", "%(number)s%%")
-    table = (
-        None
-        if (decimal, thousands) == (".", ",")
-        else str.maketrans({",": thousands, ".": decimal})
-    )
-    return _Style(decimal, thousands, grouping, percent, table)
+    with in_language(language):
+        decimal = str(formats.get_format("DECIMAL_SEPARATOR", lang=language))
+        thousands = str(formats.get_format("THOUSAND_SEPARATOR", lang=language))
+        grouping = formats.get_format("NUMBER_GROUPING", lang=language)
+        # The sign's spacing is the language's: Norwegian "34 %" (U+00A0), English "34%".
+        # Translators: "34%"; Norwegian puts a no-break space (U+00A0) before the %.
+        percent = pgettext("percent", "%(number)s%%")
+    before, _mark, after = (percent % {"number": "\x00"}).partition("\x00")
+    python = (decimal, thousands) == (".", ",")
+    return _Style(decimal, thousands, grouping, before, after, python, "." in thousands)
 
 
 def number_text(value: float, language: str, digits: int = 1) -> str:
@@ -146,7 +145,20 @@ def number_text(value: float, language: str, digits: int = 1) -> str:
     ``digits=0`` → "-1 234". One decimal by default, the precision of means and medians in
     the findings; pass 0 for counts. ``ValueError`` for a language not in
     ``settings.LANGUAGES``."""
+    return _number(value, _style(language), digits)
+
+
+def percent_text(value: float | None, language: str, digits: int = 0) -> str:
+    """A percentage as ``language`` writes it: 34.2 → "34 %" (nb, nn; U+00A0 before the
+    sign) or "34%" (en), whole percent unless ``digits`` says otherwise; "" for None or
+    NaN (a percentage that may not be published). ``ValueError`` as ``number_text``."""
+    if value is None or math.isnan(value):
+        return ""
     style = _style(language)
+    return f"{style.before}{_number(value, style, digits)}{style.after}"
+
+
+def _number(value: float, style: _Style, digits: int) -> str:
     if style.grouping != 3:  # not Python's grouping by three (e.g. by four): Django groups
         return numberformat.format(
             # Rounded here: Django cuts a float's decimals off instead of rounding them.
@@ -157,17 +169,15 @@ def number_text(value: float, language: str, digits: int = 1) -> str:
             thousand_sep=style.thousands,
             force_grouping=True,
         )
+    # Python's own formatting and two replaces: several times faster than Django's
+    # number_format, and rounds the same way as before this module existed.
     text = f"{value:,.{digits}f}"
-    return text if style.table is None else text.translate(style.table)
-
-
-def percent_text(value: float | None, language: str, digits: int = 0) -> str:
-    """A percentage as ``language`` writes it: 34.2 → "34 %" (nb, nn; U+00A0 before the
-    sign) or "34%" (en), whole percent unless ``digits`` says otherwise; "" for None or
-    NaN (a percentage that may not be published). ``ValueError`` as ``number_text``."""
-    if value is None or math.isnan(value):
-        return ""
-    return _style(language).percent % {"number": number_text(value, language, digits)}
+    if style.python:
+        return text
+    if style.dotted:
+        text = text.replace(".", "\x00").replace(",", style.thousands)
+        return text.replace("\x00", style.decimal)
+    return text.replace(",", style.thousands).replace(".", style.decimal)
 
 
 @receiver(setting_changed)

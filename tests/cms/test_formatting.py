@@ -182,6 +182,12 @@ def test_a_language_added_to_the_catalogues_needs_no_code(tmp_path):
         number_text(1, "nn")  # gone with the setting: nothing was cached past it
 
 
+def test_german_separators_swap_dot_and_comma():
+    with override_settings(LANGUAGES=[*settings.LANGUAGES, ("de", "Deutsch")]):
+        assert number_text(1234567.5, "de", 1) == "1.234.567,5"
+        assert number_text(-1234, "de", 0) == "-1.234"
+
+
 def test_zh_hans_groups_as_django_says_and_rounds():
     """A language whose NUMBER_GROUPING is not 3 is grouped by Django, still rounded."""
     with override_settings(LANGUAGES=[*settings.LANGUAGES, ("zh-hans", "简体中文")]):
