@@ -1,11 +1,13 @@
 """Numbers, percentages and the words around them, in the reader's language.
 
 The one place where Innsikt turns a number into text for a reader (report tables, charts,
-the explore view, the PDF). Nothing here knows a language by name: separators come from
-Django's locale formats (``DECIMAL_SEPARATOR``, ``THOUSAND_SEPARATOR``, ``NUMBER_GROUPING``
-of ``django/conf/locale/<language>/formats.py``), the percent sign and its spacing from the
-message catalogues (``pgettext("percent", "%(number)s%%")``), and the words from gettext. A
-language in ``settings.LANGUAGES`` with a catalogue in ``locale/`` therefore needs no code:
+the explore view, the PDF), and the one way its pure modules evaluate their gettext words
+in a reader's language (``per_language``). Nothing here knows a language by name:
+separators come from Django's locale formats (``DECIMAL_SEPARATOR``,
+``THOUSAND_SEPARATOR``, ``NUMBER_GROUPING`` of ``django/conf/locale/<language>/formats.py``),
+the percent sign and its spacing from the message catalogues
+(``pgettext("percent", "%(number)s%%")``), and the words from gettext. A language in
+``settings.LANGUAGES`` with a catalogue in ``locale/`` therefore needs no code:
 
 * nb and nn: "1 234,5" and "34 %" (both spaces U+00A0 NO-BREAK SPACE, so a number never
   breaks across lines; Django's own nb and nn formats use U+00A0 as the thousand separator);
@@ -13,8 +15,9 @@ language in ``settings.LANGUAGES`` with a catalogue in ``locale/`` therefore nee
 
 Fast, because these run once per table cell: what a language needs is looked up once
 (``translation.override`` and the format modules) and cached; each call is then Python's
-own ``format`` and one ``str.translate``. The caches are emptied when a test changes
-``LANGUAGES``, ``LANGUAGE_CODE``, ``LOCALE_PATHS`` or the format settings.
+own ``format`` and two ``str.replace``, as the copies this module replaced did. The caches
+are emptied when a test changes ``LANGUAGES``, ``LANGUAGE_CODE``, ``LOCALE_PATHS`` or the
+format settings.
 
 Pure: imports no models, touches no database; it needs Django's settings (the languages,
 the locale paths), as every translated text does.
