@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cms.formatting import supported_language
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyVersion
 from surveys.selectors import survey_get_for_user
@@ -47,7 +48,7 @@ def explore(request, page_id: int):
     data = request.GET if "filter" in request.GET or "rows" in request.GET else None
     form = FiltersForm(data, **choices)
     filters = form.filters() if data is not None else Filters()
-    language = "en" if (get_language() or "nb").startswith("en") else "nb"
+    language = supported_language(get_language())
     privacy = library_privacy_for_site(library_site_for_page(page), language)
     try:
         filters_check(survey=page, filters=filters)

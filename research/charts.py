@@ -35,7 +35,9 @@ Text on a fill is white or black, whichever has the higher contrast; a fill with
 white always has at least 4.5:1 with one of them. Values that do not fit inside their segment
 are left to the ``<desc>`` (and the table under the chart).
 
-Pure: no Django, no network, no files. matplotlib is imported lazily, the pyplot state machine
+Pure: no models, no network, no files (numbers and words in the chart's language come from
+cms/formatting.py and the message catalogues, so Django's settings are needed). matplotlib
+is imported lazily, the pyplot state machine
 is never used (a ``Figure`` is built directly and dropped after saving), and renders are
 serialised by a lock because rcParams are process-global.
 """
@@ -53,6 +55,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext
+
+from cms.formatting import check_language, number_text, per_language, percent_text
+
 from .suppression import Cell, SuppressedTable, check_k, hidden_label, rule_text
 
 if TYPE_CHECKING:
@@ -60,7 +66,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-Language = Literal["nb", "en"]
 Unit = Literal["count", "pct"]
 
 # -- palette ---------------------------------------------------------------------------------
@@ -95,25 +100,11 @@ SEPARATOR = "#FFFFFF"
 # -- text and layout -------------------------------------------------------------------------
 
 FONT_FAMILY = "DejaVu Sans"
-NBSP = "\u00a0"
 _WIDTH_IN = 16 / 2.54  # fits an A4 page with 2.5 cm margins
 _FONT = 9.0  # category labels
 _SMALL = 8.0  # values, legend, ticks
 _WRAP = 30  # characters per line of a category label
 _LEGEND_WRAP = 24
-
-_WORDS: dict[str, dict[str, str]] = {
-    "nb": {
-        "too_few": "For få svar til å vise ({hidden})",
-        "too_few_pct": "For få svar til å vise andeler",
-        "n": "n = {n}",
-    },
-    "en": {
-        "too_few": "Too few answers to show ({hidden})",
-        "too_few_pct": "Too few answers to show shares",
-        "n": "n = {n}",
-    },
-}
 
 # rcParams for a render, applied on top of matplotlib's defaults inside an rc_context.
 _RC: dict[RcKeyType, Any] = {
@@ -158,7 +149,7 @@ def bar_chart_svg(
     Raises ``ValueError`` for no bars, an unknown ``unit`` or ``language``, or ``k`` below 3.
     """
     k = check_k(k)
-    _words(language)  # validates language
+    check_language(language)
     if unit not in ("count", "pct"):
         raise ValueError(f"unit must be 'count' or 'pct', got {unit!r}")
     if not bars:
@@ -171,7 +162,8 @@ def bar_chart_svg(
         if cell.suppressed:
             items.append(f"{label}: {hidden_label(k)}")
         elif cell.pct is not None:
-            items.append(f"{label}: {_count(cell, k, language)} ({_percent(cell.pct, language)})")
+            share = percent_text(cell.pct, language)
+            items.append(f"{label}: {_count(cell, k, language)} ({share})")
         else:
             items.append(f"{label}: {_count(cell, k, language)}")
     desc = "; ".join(items) + "."
@@ -185,7 +177,7 @@ def bar_chart_svg(
 
     def value_text(cell: Cell) -> str:
         if use_pct:
-            return _percent(float(cell.pct or 0.0), language)
+            return percent_text(float(cell.pct or 0.0), language)
         return _count(cell, k, language)
 
     def draw() -> Figure:
@@ -242,7 +234,7 @@ def stacked_chart_svg(title: str, table: SuppressedTable, *, language: str = "nb
     axis = _Axis(
         limits=(0.0, 100.0),
         ticks=[float(t) for t in ticks],
-        labels=[_percent(t, language) for t in ticks],
+        labels=[percent_text(t, language) for t in ticks],
         offset=lambda _row: 0.0,
     )
     colours = [CATEGORICAL[i % len(CATEGORICAL)] for i in range(len(table.values.columns))]
@@ -306,7 +298,7 @@ def diverging_chart_svg(
     axis = _Axis(
         limits=(-float(limit), float(limit)),
         ticks=[float(t) for t in ticks],
-        labels=[_percent(abs(t), language) for t in ticks],
+        labels=[percent_text(abs(t), language) for t in ticks],
         offset=offset,
         zero_line=True,
     )
@@ -368,18 +360,18 @@ def _table_rows(table: SuppressedTable, language: str) -> list[_Row]:
         pcts = [float(p) for p in table.row_pct.iloc[position]]
         values = list(table.values.iloc[position])
         counts = [
-            hidden_label(k) if gone else _number(int(value), language)
+            hidden_label(k) if gone else number_text(int(value), language, 0)
             for value, gone in zip(values, hidden, strict=True)
         ]
         drawn = not any(hidden) and all(math.isfinite(p) for p in pcts)
         if drawn:
             reason = ""
         elif any(hidden):
-            reason = words["too_few"].format(hidden=hidden_label(k))
+            reason = words["too_few"] % {"hidden": hidden_label(k)}
         else:
             reason = words["too_few_pct"]
         total = totals[position]
-        n = hidden_label(k) if total.suppressed else _number(int(total.count or 0), language)
+        n = hidden_label(k) if total.suppressed else number_text(int(total.count or 0), language, 0)
         rows.append(
             _Row(label=str(label), drawn=drawn, reason=reason, pcts=pcts, counts=counts, n=n)
         )
@@ -391,10 +383,10 @@ def _table_desc(rows: list[_Row], table: SuppressedTable, language: str) -> str:
     names = [str(column) for column in table.values.columns]
     sentences = []
     for row in rows:
-        head = f"{row.label} ({words['n'].format(n=row.n)})"
+        head = f"{row.label} ({words['n'] % {'n': row.n}})"
         if row.drawn:
             parts = [
-                f"{name} {count} ({_percent(pct, language)})"
+                f"{name} {count} ({percent_text(pct, language)})"
                 for name, count, pct in zip(names, row.counts, row.pcts, strict=True)
             ]
             sentences.append(f"{head}: {', '.join(parts)}.")
@@ -462,7 +454,7 @@ def _draw_table(
         for column, pct in enumerate(row.pcts):
             fill = colours[column]
             _bar(ax, index, start, pct, thickness, fill, f"seg-{index}-{column}", edge=True)
-            text = _percent(pct, language)
+            text = percent_text(pct, language)
             if pct > 0 and _text_width(text, _SMALL) * 72 + 4 <= pct * points_per_pct:
                 ax.text(
                     start + pct / 2,
@@ -729,33 +721,22 @@ def _wrap(text: str, width: int) -> str:
 # -- numbers and words -----------------------------------------------------------------------
 
 
+@per_language
 def _words(language: str) -> dict[str, str]:
-    try:
-        return _WORDS[language]
-    except KeyError:
-        raise ValueError(
-            f"unsupported language {language!r}; use one of {sorted(_WORDS)}"
-        ) from None
-
-
-def _number(value: float, language: str, digits: int = 0) -> str:
-    """1234 → "1 234" (nb, no-break space) or "1,234" (en); decimal comma in nb."""
-    text = f"{value:,.{digits}f}"
-    if language == "nb":
-        text = text.replace(",", NBSP).replace(".", ",")
-    return text
-
-
-def _percent(value: float, language: str) -> str:
-    """34.2 → "34 %" (nb, no-break space) or "34%" (en); whole percent, as in the tables."""
-    number = _number(value, language)
-    return f"{number}{NBSP}%" if language == "nb" else f"{number}%"
+    """The chart's own words in ``language`` (a shared dict: do not change it)."""
+    return {
+        # Translators: shown instead of a chart row; %(hidden)s is "< 5".
+        "too_few": gettext("Too few answers to show (%(hidden)s)"),
+        "too_few_pct": gettext("Too few answers to show shares"),
+        # Translators: answers in a chart row; %(n)s is a count or "< 5".
+        "n": gettext("n = %(n)s"),
+    }
 
 
 def _count(cell: Cell, k: int, language: str) -> str:
     if cell.suppressed or cell.count is None:
         return hidden_label(k)
-    return _number(cell.count, language)
+    return number_text(cell.count, language, 0)
 
 
 # -- colour ----------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ language it is written in, and the library's logo for its cover."""
 from pathlib import Path
 from typing import Any
 
+from cms.formatting import supported_language
 from cms.models import LibrarySettings
 
 
 def report_language(page: Any) -> str:
-    """The language a document page is written in: its locale's, nb or en."""
-    code = getattr(getattr(page, "locale", None), "language_code", "") or "nb"
-    return "en" if code.startswith("en") else "nb"
+    """The language a document page is written in: its locale's, as one of
+    settings.LANGUAGES ("en-gb" → "en"); the default language when it has none."""
+    return supported_language(getattr(getattr(page, "locale", None), "language_code", ""))
 
 
 def library_logo_uri(site: Any) -> str | None:

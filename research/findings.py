@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
+from django.utils.translation import gettext, ngettext, pgettext
+
+from cms.formatting import number_text, per_language, percent_text
 
 from .analysis import MULTI, SCALE, TEXT, categories, crosstab, question_result
 from .scrub import scrub
@@ -31,43 +34,37 @@ from .suppression import (
     rule_text,
     suppress_counts,
     suppress_table,
+    total_label,
 )
 
-Language = Literal["nb", "en"]
+Language = str  # a code of settings.LANGUAGES ("nb", "en", …)
 Percent = Literal["row", "column", "none"]
 
-_WORDS: dict[str, dict[str, str]] = {
-    "nb": {
-        "too_few": "Færre enn {k} svar: resultatet vises ikke.",
-        "mean": "Gjennomsnitt",
-        "median": "Median",
-        "std": "Standardavvik",
-        "nps": "NPS",
-        "promoters": "Ambassadører (9–10)",
-        "passives": "Passive (7–8)",
-        "detractors": "Kritikere (0–6)",
-        "answered": "Svar",
-        "channel": "Kanal",
-        "segment": "Segment",
-        "language": "Språk",
-        "version": "Versjon",
-    },
-    "en": {
-        "too_few": "Fewer than {k} answers: the result is not shown.",
-        "mean": "Mean",
-        "median": "Median",
-        "std": "Standard deviation",
-        "nps": "NPS",
-        "promoters": "Promoters (9–10)",
-        "passives": "Passives (7–8)",
-        "detractors": "Detractors (0–6)",
-        "answered": "Answers",
-        "channel": "Channel",
-        "segment": "Segment",
-        "language": "Language",
-        "version": "Version",
-    },
-}
+
+@per_language
+def _words(language: str, k: int) -> dict[str, str]:
+    """The findings' words in ``language``; "too_few" names ``k``."""
+    too_few = ngettext(
+        "Fewer than %(k)d answer: the result is not shown.",
+        "Fewer than %(k)d answers: the result is not shown.",
+        k,
+    ) % {"k": k}
+    return {
+        "too_few": too_few,
+        "mean": gettext("Mean"),
+        "median": gettext("Median"),
+        "std": gettext("Standard deviation"),
+        "nps": gettext("NPS"),
+        "promoters": gettext("Promoters (9–10)"),
+        "passives": gettext("Passives (7–8)"),
+        "detractors": gettext("Detractors (0–6)"),
+        "answered": gettext("Answers"),
+        "channel": gettext("Channel"),
+        # In the admin a segment is an "utvalg"; a cross-tab's axis keeps "Segment".
+        "segment": pgettext("cross-tab axis", "Segment"),
+        "language": gettext("Language"),
+        "version": gettext("Version"),
+    }
 
 
 @dataclass(frozen=True)
@@ -83,28 +80,14 @@ class Privacy:
         check_k(self.k)
 
     def words(self) -> dict[str, str]:
-        return _WORDS[self.language]
+        """The findings' words in the reader's language (a shared dict: do not change it)."""
+        return _words(self.language, self.k)
 
     def clean(self, text: str) -> str:
         return scrub(text, card_pattern=self.card_pattern or None)
 
     def rule(self) -> str:
         return rule_text(self.k, self.language)
-
-
-def number_text(value: float, language: str, digits: int = 1) -> str:
-    """1234.5 → "1 234,5" (nb) or "1,234.5" (en)."""
-    text = f"{value:,.{digits}f}"
-    if language == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def percent_text(value: float | None, language: str) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    number = number_text(float(value), language, 0)
-    return f"{number}\u00a0%" if language == "nb" else f"{number}%"
 
 
 @dataclass(frozen=True)
@@ -156,7 +139,7 @@ def question_finding(
         "rule": privacy.rule(),
     }
     if _too_few(result.n, privacy):
-        return QuestionFinding(**base, hidden_reason=words["too_few"].format(k=privacy.k))
+        return QuestionFinding(**base, hidden_reason=words["too_few"])
     out: dict[str, Any] = {}
     if result.counts is not None:
         total = result.n  # multiple choice: shares of respondents, not of ticks
@@ -212,8 +195,7 @@ class CrosstabFinding:
     language: str
 
     def header(self) -> list[str]:
-        total = "Totalt" if self.language == "nb" else "Total"
-        return [str(c) for c in self.table.values.columns] + [total]
+        return [str(c) for c in self.table.values.columns] + [total_label(self.language)]
 
     def rows(self) -> list[tuple[str, list[str]]]:
         """(row label, cells as text): "12 (34 %)", "< 5", with the row total last."""
@@ -300,7 +282,7 @@ def quote_finding(
         answers = pd.concat([answers, frame[other].dropna().astype(str)])
     answers = answers[answers.str.strip() != ""]
     if len(answers) < privacy.k:
-        return None, privacy.words()["too_few"].format(k=privacy.k)
+        return None, privacy.words()["too_few"]
     if not any(" ".join(a.split()) == wanted for a in answers):
         return None, "not-an-answer"
     return privacy.clean(wanted), ""

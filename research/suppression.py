@@ -1,8 +1,9 @@
 """Small-cell suppression: the one gate every published number passes.
 
 Every count, percentage, chart bar, cross-tab cell and segment breakdown that leaves Innsikt
-goes through this module, so that no individual can be singled out. Pure pandas/numpy; no
-Django, so it can run anywhere (reports, exports, notebooks).
+goes through this module, so that no individual can be singled out. Pure pandas/numpy and no
+models; its few words and percentages for readers come from gettext and cms/formatting.py,
+so they need Django's settings (the languages and catalogues).
 
 Rules
 -----
@@ -57,16 +58,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from django.utils.translation import gettext, ngettext
+
+from cms.formatting import per_language, percent_text
 
 DEFAULT_K = 5
 MIN_K = 3
 #: Percentages of a smaller base swing by 10+ points per person and invite over-reading.
 MIN_PCT_BASE = 10
-
-_TEXT: dict[str, dict[str, str]] = {
-    "nb": {"rule": "Celler med færre enn {k} svar er skjult.", "total": "Totalt", "pct": "{} %"},
-    "en": {"rule": "Cells with fewer than {k} answers are hidden.", "total": "Total", "pct": "{}%"},
-}
 
 Counts = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -101,14 +100,14 @@ class SuppressedSeries:
     def display(self, language: str = "nb") -> pd.DataFrame:
         """Strings ready for output: columns ``count`` and ``pct`` ("" where not published),
         one row per category and a last row for the total."""
-        text = _text(language)
+        total = total_label(language)
         rows = [*self.cells.values(), self.total]
         return pd.DataFrame(
             {
                 "count": [cell.label for cell in rows],
-                "pct": [_format_pct(cell.pct, language) for cell in rows],
+                "pct": [percent_text(cell.pct, language, 1) for cell in rows],
             },
-            index=pd.Index([*self.cells.keys(), text["total"]], dtype=object),
+            index=pd.Index([*self.cells.keys(), total], dtype=object),
         )
 
 
@@ -133,7 +132,7 @@ class SuppressedTable:
 
     def display(self, language: str = "nb") -> pd.DataFrame:
         """Counts as strings ready for output, with a total column and a total row."""
-        total = _text(language)["total"]
+        total = total_label(language)
         label = hidden_label(self.k)
         body = [
             [label if gone else str(int(value)) for value, gone in zip(values, mask, strict=True)]
@@ -181,8 +180,15 @@ def hidden_label(k: int) -> str:
 
 def rule_text(k: int, language: str = "nb") -> str:
     """The sentence explaining suppression to readers, e.g. "Celler med færre enn 5 svar er
-    skjult." Languages: "nb", "en"; others raise ``ValueError``."""
-    return _text(language)["rule"].format(k=check_k(k))
+    skjult.", from the message catalogues. Languages: those of ``settings.LANGUAGES``;
+    others raise ``ValueError``."""
+    return _rule_text(language, check_k(k))
+
+
+@per_language
+def total_label(language: str) -> str:
+    """The heading of a total row or column: "Totalt" (nb), "Total" (en)."""
+    return gettext("Total")
 
 
 def suppress_counts(
@@ -286,20 +292,13 @@ def suppress_table(table: pd.DataFrame, *, k: int = DEFAULT_K) -> SuppressedTabl
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _text(language: str) -> dict[str, str]:
-    try:
-        return _TEXT[language]
-    except KeyError:
-        raise ValueError(f"unsupported language {language!r}; use one of {sorted(_TEXT)}") from None
-
-
-def _format_pct(pct: float | None, language: str) -> str:
-    if pct is None:
-        return ""
-    number = f"{pct:.1f}"
-    if language == "nb":
-        number = number.replace(".", ",")
-    return _text(language)["pct"].format(number)
+@per_language
+def _rule_text(language: str, k: int) -> str:
+    return ngettext(
+        "Cells with fewer than %(k)d answer are hidden.",
+        "Cells with fewer than %(k)d answers are hidden.",
+        k,
+    ) % {"k": k}
 
 
 def _cell(count: int, hidden: bool, k: int, pct: float | None) -> Cell:

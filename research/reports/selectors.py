@@ -39,7 +39,7 @@ SURVEY_BLOCKS = ("chart", "crosstab", "quote")
 
 def library_privacy_for_site(site: Any, language: str) -> Privacy:
     k, card_pattern = library_rules(site)
-    return Privacy(k=k, card_pattern=card_pattern or None, language=language)  # type: ignore[arg-type]
+    return Privacy(k=k, card_pattern=card_pattern or None, language=language)
 
 
 @dataclass

@@ -132,9 +132,9 @@ def test_series_display_is_strings_with_a_total_row():
     result = suppress_counts({"a": 12, "b": 3, "c": 0, "d": 7})
     shown = result.display()
     assert shown.to_dict("index") == {
-        "a": {"count": "12", "pct": "54,5 %"},
+        "a": {"count": "12", "pct": "54,5\u00a0%"},
         "b": {"count": "< 5", "pct": ""},
-        "c": {"count": "0", "pct": "0,0 %"},
+        "c": {"count": "0", "pct": "0,0\u00a0%"},
         "d": {"count": "< 5", "pct": ""},
         "Totalt": {"count": "22", "pct": ""},
     }
