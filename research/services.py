@@ -32,9 +32,10 @@ from cms.queueing import task_enqueue
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
-from .export_coding import csv_chunks, export_csv_plan
-from .exports import LINE_WRITERS, WRITERS, export_cells, export_columns, export_paths
-from .filters import Filters, filters_from_json, filters_to_json
+from .exports.selectors import survey_export_source
+from .exports.writers import WRITERS, export_file_write
+from .findings.filters import Filters, filters_from_json, filters_to_json
+from .findings.scrub import scrubber
 from .job_files import disk_full, file_publish, work_folder, work_folders_remove
 from .models import (
     JOB_MAX_ATTEMPTS,
@@ -47,16 +48,7 @@ from .models import (
     job_stalled,
     private_storage,
 )
-from .scrub import scrubber
-from .selectors import (
-    export_connection,
-    library_rules,
-    survey_channel_labels,
-    survey_export_lines,
-    survey_export_rows,
-    survey_questions,
-    survey_row_count,
-)
+from .selectors import library_rules, survey_row_count
 
 log = logging.getLogger("innsikt.research")
 
@@ -231,7 +223,7 @@ class FiltersTooNarrow(ValidationError):
 def filters_check(*, survey: SurveyPage, filters: Filters) -> None:
     """The one check of filters before answers leave as rows or are explored: raises
     FiltersTooNarrow when they narrow the survey's answers below the library's k."""
-    from .suppression import rows_may_leave  # loads pandas: not at the admin's start-up
+    from .findings.suppression import rows_may_leave  # loads pandas: not at the admin's start-up
 
     k, _card_pattern = library_privacy(survey)
     filtered = filters != Filters()
@@ -266,22 +258,9 @@ def export_write(
 ) -> int:
     """Write the survey's answers that pass ``filters`` to ``target`` in ``format``;
     return the number of rows."""
-    writer, _suffix = WRITERS[format]
     clean = scrubber(card_pattern or None)
-    if format in LINE_WRITERS and connection.vendor == "postgresql":
-        # The cells coded by the database (research/export_coding.py): the same file.
-        with export_connection() as own:  # connecting while the plan is built
-            columns = export_columns(survey_questions(survey))
-            plan = export_csv_plan(columns, survey_channel_labels(survey), clean)
-            if plan is not None:
-                chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan, own))
-                return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
-    else:
-        columns = export_columns(survey_questions(survey))
-    labels = survey_channel_labels(survey)
-    raw = survey_export_rows(survey, filters, export_paths(columns))
-    cells = export_cells(columns, raw, clean, labels)
-    return writer(target, columns, cells, progress, export_rule(k))
+    with survey_export_source(survey, filters, clean_text=clean, format=format) as rows:
+        return export_file_write(format, target, rows, progress, export_rule(k))
 
 
 def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:

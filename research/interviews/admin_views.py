@@ -266,7 +266,7 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Code frequencies by segment (participants, suppressed under k), themes, and all
     excerpts of one code."""
     campaign = interview_campaign_get_for_user(request.user, campaign_id)
-    from ..suppression import suppress_counts  # heavy: pandas, not at the admin's start-up
+    from ..findings.suppression import suppress_counts  # heavy: pandas, not at the admin's start-up
 
     k, _pattern = library_rules(campaign.library)
     interviewed = set(interviewed_participants(campaign).values_list("pk", flat=True))

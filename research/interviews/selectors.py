@@ -15,6 +15,7 @@ from panel.models import Campaign, Invitation, Segment
 from panel.selectors import segment_members
 from panel.services import library_display_name
 
+from ..findings.scrub import scrub
 from ..models import (
     Excerpt,
     InterviewBooking,
@@ -24,7 +25,6 @@ from ..models import (
     InterviewSlot,
     InterviewTheme,
 )
-from ..scrub import scrub
 from ..selectors import library_rules
 from .exchange import (
     CodeItem,

@@ -18,8 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from research import charts
-from research.suppression import SuppressedTable, rule_text, suppress_counts, suppress_table
+from research.findings import charts
+from research.findings.suppression import (
+    SuppressedTable,
+    rule_text,
+    suppress_counts,
+    suppress_table,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 NBSP = "\u00a0"
@@ -471,7 +476,7 @@ def test_charts_leave_nothing_behind():
 
 def test_module_is_pure_no_django_and_no_pyplot():
     code = (
-        "import sys, research.charts as c, research.suppression as s\n"
+        "import sys, research.findings.charts as c, research.findings.suppression as s\n"
         "svg = c.bar_chart_svg('T', list(s.suppress_counts({'a': 10}).cells.items()), k=5)\n"
         "assert svg.startswith('<svg')\n"
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)\n"
