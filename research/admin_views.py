@@ -14,7 +14,8 @@ from surveys.selectors import survey_get_for_user
 
 from .findings.filters import Filters
 from .forms import CrosstabForm, ExportForm, FiltersForm
-from .models import ExportJob, ReportJob, ResearchLog
+from .log.models import ResearchLog
+from .models import ExportJob, ReportJob
 from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
 from .services import (
     FiltersTooNarrow,

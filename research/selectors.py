@@ -15,7 +15,6 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from cms.models import LibrarySettings
 from cms.tenancy import library_site_for_page
 from panel.models import Invitation, Segment
 from panel.selectors import segment_members
@@ -142,16 +141,6 @@ def survey_frame(
     )
     frame["submitted_on"] = pd.to_datetime(frame["submitted_on"], errors="coerce")
     return questions, frame
-
-
-def library_rules(site: Any) -> tuple[int, str]:
-    """(k, library-card pattern) of a library (a Wagtail Site, or None: the defaults): the
-    rules every output of Innsikt follows (k never below 3)."""
-    if site is None:
-        return 5, r"N\d{9}"
-
-    values = LibrarySettings.for_site(site)
-    return max(values.k_threshold, 3), values.card_number_pattern
 
 
 def survey_row_count(page: SurveyPage, filters: Filters | None = None) -> int:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
 from cms.queueing import task_enqueue
+from cms.selectors import library_rules
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
@@ -37,6 +38,8 @@ from .exports.writers import WRITERS, export_file_write
 from .findings.filters import Filters, filters_from_json, filters_to_json
 from .findings.scrub import scrubber
 from .job_files import disk_full, file_publish, work_folder, work_folders_remove
+from .log.models import ResearchLog
+from .log.services import research_log_record
 from .models import (
     JOB_MAX_ATTEMPTS,
     ExportJob,
@@ -44,11 +47,10 @@ from .models import (
     JobFailure,
     JobStatus,
     ReportJob,
-    ResearchLog,
     job_stalled,
     private_storage,
 )
-from .selectors import library_rules, survey_row_count
+from .selectors import survey_row_count
 
 log = logging.getLogger("innsikt.research")
 
@@ -188,27 +190,6 @@ def jobs_sweep(*, now: datetime) -> dict[str, int]:
                 return dict(+counts)  # the queue is down again: the next sweep tries
             counts["handed"] += 1
     return dict(+counts)
-
-
-def research_log_record(
-    *,
-    user: Any,
-    action: str,
-    library_id: int | None,
-    survey_id: int | None = None,
-    object_id: str = "",
-    detail: str = "",
-) -> ResearchLog:
-    """Write who did what to which library's research data (the library's own log)."""
-    return ResearchLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        username=getattr(user, "get_username", lambda: "")() or "",
-        action=action,
-        library_id=library_id,
-        survey_id=survey_id,
-        object_id=object_id[:64],
-        detail=detail[:200],
-    )
 
 
 def library_privacy(page: SurveyPage) -> tuple[int, str]:

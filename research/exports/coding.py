@@ -31,7 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .columns import FORMULA_START, META_COLUMNS, SCRUBBED_KINDS, Column, column_decoder, safe
+from ..findings.formulas import FORMULA_START, safe
+from .columns import META_COLUMNS, SCRUBBED_KINDS, Column, column_decoder
 
 # int(v) written back is v itself (below Python's 4,300 digits for int(); no bounded
 # repetition: PostgreSQL's regex engine is slow with it).

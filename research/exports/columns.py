@@ -5,9 +5,9 @@ Columns: the meta columns of `META_COLUMNS`, then per question one column (choic
 1…n in the questionnaire's order, yes = 1 / no = 0, scales as their value, numbers, text),
 or one per option (multiple choice ticked 1 / 0; ranking: the rank) or per matrix row.
 Free text passes `clean_text` (research/findings/scrub.py) and text cells are defused
-against spreadsheet formulas (`safe`). No direct identifier is ever written: no response
-id, no pseudonym, no member data, and no e-mail question (its answer is an address: it
-stays in the admin's response view, where access is logged).
+against spreadsheet formulas (research/findings/formulas.py). No direct identifier is ever
+written: no response id, no pseudonym, no member data, and no e-mail question (its answer
+is an address: it stays in the admin's response view, where access is logged).
 
 Reading: the database extracts exactly the JSON values the columns need (one text value
 per question, per matrix row and per "Other" text; research.exports.selectors), so no
@@ -25,16 +25,7 @@ from typing import Any
 
 from surveys.presentation import option_label
 
-# A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    """Defuse spreadsheet formulas in a text cell (CSV injection): prefix a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
+from ..findings.formulas import safe
 
 META_COLUMNS = [
     ("channel", "Kanal / channel"),

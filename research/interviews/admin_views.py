@@ -17,19 +17,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..models import (
-    Excerpt,
-    InterviewBooking,
-    InterviewGuidePage,
-    InterviewNote,
-    InterviewTheme,
-    ResearchLog,
-)
-from ..selectors import library_rules
-from ..services import research_log_record
+from cms.selectors import library_rules
+
+from ..log.models import ResearchLog
+from ..log.services import research_log_record
 from .exchange import exchange_csv, exchange_qdpx, exchange_xlsx
 from .forms import ExcerptForm, NoteForm, SlotsAddForm
 from .guide import guide_pdf as render_guide_pdf
+from .models import Excerpt, InterviewBooking, InterviewGuidePage, InterviewNote, InterviewTheme
 from .selectors import (
     booking_get_for_user,
     code_excerpts,

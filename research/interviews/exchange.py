@@ -20,7 +20,7 @@ from datetime import datetime
 
 import xlsxwriter
 
-from ..exports.columns import safe
+from ..findings.formulas import safe
 from .qdpx import (
     QdaCode,
     QdaProject,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from cms.selectors import library_rules
 from cms.tenancy import library_site_for_page
 from surveys.models import SurveyPage
 
@@ -32,7 +33,7 @@ from ..findings.findings import (
 from ..findings.suppression import suppress_counts
 from ..interviews.selectors import excerpt_attribution, interview_facts
 from ..models import excerpt_quote_problem
-from ..selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
+from ..selectors import segment_pseudonyms, survey_facts, survey_frame
 
 SURVEY_BLOCKS = ("chart", "crosstab", "quote")
 
