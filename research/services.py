@@ -253,7 +253,7 @@ def library_privacy(page: SurveyPage) -> tuple[int, str]:
 
 
 class FiltersTooNarrow(ValidationError):
-    """Filters leave fewer answers than the library's k (research.suppression)."""
+    """Filters leave fewer answers than the library's k (research.findings.suppression)."""
 
 
 def filters_check(*, survey: SurveyPage, filters: Filters) -> None:
