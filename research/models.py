@@ -1,4 +1,6 @@
-"""Research projects, findings reports, their jobs and the audit trail.
+"""Research projects, findings reports and their jobs. The app's other models live in its
+sub-packages and are imported here so Django registers them: the research log
+(research/log/models.py) and the interviews' (research/interviews/models.py).
 
 A research project (an index page in a library's tree) groups surveys and findings
 reports. A report's body is a StreamField of text, charts, cross-tabs, key figures, quotes
