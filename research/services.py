@@ -1,12 +1,13 @@
-"""Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), and the
-research log (who exported, generated or downloaded what, when).
+"""Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), recorded in the
+research log (research.log: who exported, generated or downloaded what, when).
 
 A job's life: its row is made and, on commit, its task handed to the queue
-(``_job_enqueue``; a queue that cannot be reached leaves it queued). A worker claims it
-(``_job_claim``, the one UPDATE that makes the task safe to run twice), renews a lease
-while it works (``_job_heartbeat``) and offers the file only when it is whole
-(research.job_files). The sweep (``jobs_sweep``, every minute) hands over what never
-reached the queue and runs again what lost its worker, JOB_MAX_ATTEMPTS times at most."""
+(``_job_enqueue``; a queue that cannot be reached leaves it queued). A worker runs one
+attempt through ``job_run``, the one runner of both kinds: it claims the row (``_job_claim``,
+the one UPDATE that makes the task safe to run twice), renews a lease while the job's work
+runs (``_job_heartbeat``) and offers the file only when it is whole (research.job_files).
+The sweep (``jobs_sweep``, every minute) hands over what never reached the queue and runs
+again what lost its worker, JOB_MAX_ATTEMPTS times at most."""
 
 import logging
 import threading
