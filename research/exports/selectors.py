@@ -25,9 +25,10 @@ from django.db import connection, transaction
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from surveys.models import SurveyPage
+from surveys.selectors import survey_questions
 
 from ..findings.filters import Filters
-from ..selectors import survey_channel_labels, survey_questions, survey_responses_filtered
+from ..selectors import survey_channel_labels, survey_responses_filtered
 from .coding import CsvPlan, csv_chunks, csv_select_query, export_csv_plan
 from .columns import META_COLUMNS, META_FIELDS, export_cells, export_columns, export_paths
 from .writers import LINE_WRITERS, ExportRows
