@@ -27,11 +27,11 @@ Run by hand (not part of the test suite). It
 
    - ``idle``: the child after django.setup() only: the RSS every step starts from (app
      loading already imports Wagtail's admin and, through research's admin hooks, pandas);
-   - ``read``: research.selectors.survey_export_rows iterated and dropped: the values the
+   - ``read``: research.exports.selectors.survey_export_rows iterated and dropped: the values the
      export columns need, extracted by the database (the read floor of the exports);
    - ``analysis``: survey_frame + question_result for all 30 questions + 5 cross-tabs, every
      result through suppression (suppress_counts / suppress_table);
-   - ``findings``: the same through research.findings (question_finding / crosstab_finding:
+   - ``findings``: the same through research.findings.findings (question_finding / crosstab_finding:
      suppression and scrubbed free text), the data part a findings report renders;
    - ``pdf``: report_pdf_bench(survey_page_id, charts=20, crosstabs=5) (below)
      when it exists (else reported as not available; no number is made up), with the time
@@ -527,9 +527,10 @@ def step_idle(page, form, n) -> dict:
 
 def step_read(page, form, n) -> dict:
     """The exports' database read alone: the values their columns need, extracted by the
-    database (research.selectors.survey_export_rows) — the floor of any exporter."""
-    from research.exports import export_columns, export_paths
-    from research.selectors import survey_export_rows, survey_questions
+    database (research.exports.selectors.survey_export_rows) — the floor of any exporter."""
+    from research.exports.columns import export_columns, export_paths
+    from research.exports.selectors import survey_export_rows
+    from research.selectors import survey_questions
 
     paths = export_paths(export_columns(survey_questions(page)))
     rows = sum(1 for _row in survey_export_rows(page, None, paths))
@@ -537,10 +538,10 @@ def step_read(page, form, n) -> dict:
 
 
 def step_analysis(page, form, n) -> dict:
-    from research.analysis import crosstab, question_result
+    from research.findings.analysis import crosstab, question_result
+    from research.findings.suppression import suppress_counts, suppress_table
     from research.selectors import survey_frame
     from research.services import library_privacy
-    from research.suppression import suppress_counts, suppress_table
 
     k, _card = library_privacy(page)
     parts = {}
@@ -586,9 +587,9 @@ def step_analysis(page, form, n) -> dict:
 
 def step_findings(page, form, n) -> dict:
     try:
-        from research.findings import Privacy, crosstab_finding, question_finding
+        from research.findings.findings import Privacy, crosstab_finding, question_finding
     except Exception as exc:  # being written by another engineer
-        return {"unavailable": f"research.findings not importable: {exc!r}"[:200]}
+        return {"unavailable": f"research.findings.findings not importable: {exc!r}"[:200]}
     from research.selectors import survey_frame
     from research.services import library_privacy
 
@@ -616,7 +617,7 @@ def report_pdf_bench(survey_page_id: int, *, charts: int = 20, crosstabs: int = 
     """The PDF of an unsaved report over one survey with ``charts`` charts and
     ``crosstabs`` cross-tabs of its categorical questions (analysis included)."""
     from cms.tenancy import library_site_for_page
-    from research.analysis import CATEGORICAL
+    from research.findings.analysis import CATEGORICAL
     from research.models import FindingsReportPage
     from research.reports.services import report_pdf
     from research.selectors import survey_questions
@@ -677,7 +678,7 @@ def time_parts(reports) -> dict[str, float]:
     wrap(reports, "question_finding", "question_finding")
     wrap(reports, "crosstab_finding", "crosstab_finding")
     try:
-        from research import charts
+        from research.findings import charts
 
         for name in ("bar_chart_svg", "stacked_chart_svg", "diverging_chart_svg"):
             wrap(charts, name, "charts (matplotlib SVG)")
@@ -697,8 +698,8 @@ def time_parts(reports) -> dict[str, float]:
 def _export(page, fmt: str, n: int) -> dict:
     """As research.services.export_run wires a writer, to a temporary file (not copied into
     private storage afterwards)."""
-    from research.exports import WRITERS
-    from research.filters import filters_from_json
+    from research.exports.writers import WRITERS
+    from research.findings.filters import filters_from_json
     from research.models import ExportJob
     from research.services import export_progress, export_write, library_privacy
 
@@ -728,7 +729,7 @@ def _export(page, fmt: str, n: int) -> dict:
         job.delete()
     if rows != n:
         raise RuntimeError(f"{fmt}: wrote {rows} rows, expected {n}")
-    from research.exports import export_columns
+    from research.exports.columns import export_columns
     from research.selectors import survey_questions
 
     columns = len(export_columns(survey_questions(page)))
@@ -740,7 +741,7 @@ def _check_export(path: Path, fmt: str) -> dict:
     import csv
     import zipfile
 
-    from research.scrub import MARKER
+    from research.findings.scrub import MARKER
 
     markers = leaks = lines = 0
     with zipfile.ZipFile(path) as archive, archive.open("data.csv") as raw:

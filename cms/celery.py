@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.base")
 app = Celery("innsikt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A package of an app with a tasks module of its own (autodiscovery finds apps' modules only).
+app.autodiscover_tasks(["research.interviews"])
 
 
 @setup_logging.connect

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -40,6 +40,24 @@ class AnsweredPage(Page):
         request.is_preview = True  # type: ignore[attr-defined]
         request.preview_mode = mode_name  # type: ignore[attr-defined]
         return page_answer(self, request)
+
+
+class InternalPage(Page):
+    """Shown only to people who may edit it (researchers of the library); others get 404,
+    and search engines are told to stay away."""
+
+    base_form_class = LibraryPageForm
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.permissions_for_user(request.user).can_edit():
+            raise Http404
+        response = super().serve(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class HomePage(Page):

@@ -1,4 +1,5 @@
-"""Handing work to the task queue (Celery's broker): the one place that publishes a task.
+"""Handing work to the task queue (Celery's broker): the one place that publishes a task,
+and the one retry policy of tasks that send mail (``mail_task``).
 
 Every part of Innsikt that enqueues a task — a view's service on commit, a worker fanning
 out — calls ``task_enqueue``. It publishes with the short, bounded retry of
@@ -16,9 +17,10 @@ the request. tests/cms/test_queueing.py walks the apps' source and fails on any 
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 from kombu.exceptions import OperationalError
 
 from cms.celery import app
@@ -68,3 +70,36 @@ def task_enqueue(task: Task | str, *args: Any, **options: Any) -> bool:
         )
         return False
     return True
+
+
+def task_enqueue_each(task: Task | str, ids: Iterable[str]) -> int:
+    """Publish ``task(id)`` for each of ``ids`` in order (a dispatcher fanning out the rows
+    that are due); stop at the first the broker does not take: the rest stay due, and the
+    next dispatch queues them again. Returns how many were handed over. Raises as
+    ``task_enqueue``."""
+    handed = 0
+    for item in ids:
+        if not task_enqueue(task, item):
+            break  # the queue is down: the next dispatch queues them again
+        handed += 1
+    return handed
+
+
+# The one retry policy of a task that sends mail: an SMTP or network error (OSError) retries
+# the task with exponential back-off (at most 600 s between tries, Celery's default stated),
+# five times; acks_late, so a worker killed mid-send leaves the message to another (the
+# claimed rows make a second run send nothing twice).
+MAIL_RETRY: dict[str, Any] = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
+
+
+def mail_task(**options: Any) -> Any:
+    """``shared_task`` with MAIL_RETRY (and ``options``, such as a task's ``name``): the
+    decorator of every task that sends mail."""
+    return shared_task(**MAIL_RETRY, **options)

@@ -123,3 +123,13 @@ def site_chrome(site: Site | None, language: str) -> dict[str, Any]:
         }
 
     return content_cached(f"chrome:{site.pk}:{language}", build)
+
+
+def library_rules(site: Any) -> tuple[int, str]:
+    """(k, library-card pattern) of a library (a Wagtail Site, or None: the defaults): the
+    rules every output of research follows (k never below 3, whatever the row holds)."""
+    if site is None:
+        return 5, r"N\d{9}"
+
+    values = LibrarySettings.for_site(site)
+    return max(values.k_threshold, 3), values.card_number_pattern

@@ -3,14 +3,12 @@
 from celery import shared_task
 from django.utils import timezone
 
-from cms.queueing import task_enqueue
+from cms.queueing import mail_task, task_enqueue_each
 
 from . import services
 
 
-@shared_task(
-    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@mail_task()
 def signup_confirmation_send(member_id: str) -> bool:
     """Mail a pending member's confirmation link. Retries with back-off on SMTP errors."""
     return services.signup_confirmation_send(member_id=member_id)
@@ -22,9 +20,7 @@ def members_purge_unconfirmed() -> int:
     return services.members_purge_unconfirmed()
 
 
-@shared_task(
-    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@mail_task()
 def my_data_link_send(member_id: str) -> bool:
     """Mail a member's sign-in link for "my data"."""
     return services.my_data_link_send(member_id=member_id)
@@ -38,14 +34,7 @@ def campaigns_sweep() -> int:
     return services.campaigns_sweep(now=timezone.now())
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@mail_task()
 def invitations_send(invitation_ids: list[str]) -> int:
     """Send a chunk of invitations; each is claimed, so a retried or duplicated chunk
     sends nothing twice. An SMTP error retries the chunk with back-off."""
@@ -58,15 +47,11 @@ def reminders_dispatch() -> int:
     """Periodic: make the reminders that are due and queue every reminder to send now
     (each is claimed before it is sent, so queueing one twice sends it once)."""
     ready = services.reminders_dispatch(now=timezone.now())
-    for reminder_id in ready:
-        if not task_enqueue(reminder_send, reminder_id):
-            break  # the queue is down: the next dispatch queues them again
+    task_enqueue_each(reminder_send, ready)
     return len(ready)
 
 
-@shared_task(
-    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@mail_task()
 def reminder_send(reminder_id: str) -> str:
     """Send one reminder, at most once, if the contact rules allow it now."""
     return services.reminder_send(reminder_id=reminder_id)

@@ -13,9 +13,10 @@ from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyVersion
 from surveys.selectors import survey_get_for_user
 
-from .filters import Filters
+from .findings.filters import Filters
 from .forms import CrosstabForm, ExportForm, FiltersForm
-from .models import ExportJob, ReportJob, ResearchLog
+from .log.models import ResearchLog
+from .models import ExportJob, ReportJob
 from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
 from .services import (
     FiltersTooNarrow,
@@ -37,10 +38,10 @@ def _filter_choices(page) -> dict:
 
 def explore(request, page_id: int):
     """Every question's findings under the chosen filters, and a cross-tab of any two —
-    suppressed and scrubbed exactly as in reports and exports (research/findings.py)."""
+    suppressed and scrubbed exactly as in reports and exports (research/findings/findings.py)."""
     # heavy: analysis needs pandas and numpy, which no other admin page loads
-    from .analysis import CATEGORICAL
     from .explore import explore_crosstab, explore_findings
+    from .findings.analysis import CATEGORICAL
     from .reports.selectors import library_privacy_for_site
 
     page = survey_get_for_user(request.user, page_id)

@@ -4,7 +4,7 @@ Blocks hold what the researcher chose (a survey, a question key, a chart style).
 show is built before the report renders, by research.reports.selectors.report_results, and
 reaches each block's template as ``result`` — so the web page, the preview and the PDF show
 the same figures through the same templates, always suppressed and scrubbed
-(research/findings.py). Blocks compute nothing.
+(research/findings/findings.py). Blocks compute nothing.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -1,5 +1,5 @@
 """The admin's "Explore results": every question's finding with its chart, and a cross-tab
-the researcher picks — suppressed and scrubbed like every output (research/findings.py)."""
+the researcher picks — suppressed and scrubbed like every output (research/findings/findings.py)."""
 
 from typing import Any
 
@@ -7,8 +7,8 @@ import pandas as pd
 
 from surveys.models import SurveyPage
 
-from . import charts
-from .findings import (
+from .findings import charts
+from .findings.findings import (
     CrosstabFinding,
     Privacy,
     crosstab_finding,

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .filters import Filters
+from .findings.filters import Filters
 from .models import ExportJob
 
 

@@ -1,4 +1,5 @@
-"""Research reads: a survey's answers as a response frame for research/analysis.py.
+"""Research reads: a survey's answers as a response frame for research/findings/analysis.py
+(an export's rows: research/exports/selectors.py), and the facts and rules around them.
 
 Access goes through surveys.selectors.survey_get_for_user first (DESIGN.md C9); these
 functions take a survey the caller may already see.
@@ -6,36 +7,25 @@ functions take a survey the caller may already see.
 
 import gc
 import json
-import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from cms.models import LibrarySettings
 from cms.tenancy import library_site_for_page
 from panel.models import Invitation, Segment
 from panel.selectors import segment_members
 from surveys.models import Channel, SurveyPage
 from surveys.selectors import survey_questions, survey_responses
 
-from .export_coding import csv_select_query
-from .filters import Filters
+from .findings.filters import Filters
 from .models import FindingsReportPage
 
 if TYPE_CHECKING:
     import pandas as pd
-    import psycopg
-
-    from .export_coding import CsvPlan
 
 
 def survey_channel_labels(page: SurveyPage) -> dict[int | None, str]:
@@ -60,7 +50,9 @@ def segment_pseudonyms(page: SurveyPage, segment_id: int) -> frozenset[str]:
     )
 
 
-def _filtered_responses(page: SurveyPage, filters: Filters | None) -> Any:
+def survey_responses_filtered(page: SurveyPage, filters: Filters | None) -> Any:
+    """The survey's responses (every version and translation) that pass ``filters``,
+    unordered: the one reading of a researcher's filters in the database."""
     labels = survey_channel_labels(page)
     responses = survey_responses(page).order_by()
     if filters is not None:
@@ -83,121 +75,6 @@ def _filtered_responses(page: SurveyPage, filters: Filters | None) -> Any:
     return responses
 
 
-META_FIELDS = {
-    "channel": "channel_id",
-    "language": "language",
-    "version": "version__number",
-    "submitted_on": "submitted_on",
-}
-
-
-def survey_export_rows(
-    page: SurveyPage, filters: Filters | None, paths: list[tuple[str, ...]]
-) -> Iterator[tuple[Any, ...]]:
-    """For each response passing ``filters``, the values at ``paths`` (research.exports):
-    meta fields, or JSON values the database extracts as text (lists and objects as JSON
-    text) — the answers are never decoded as a whole in Python."""
-
-    columns: list[Any] = []
-    for path in paths:
-        if path[0] != "answers":
-            columns.append(META_FIELDS[path[0]])
-        elif len(path) == 2:
-            columns.append(KeyTextTransform(path[1], "answers"))
-        else:
-            columns.append(KeyTextTransform(path[2], KeyTransform(path[1], "answers")))
-    named = {f"v{i}": c for i, c in enumerate(columns) if not isinstance(c, str)}
-    responses = _filtered_responses(page, filters)
-    if named:
-        responses = responses.annotate(**named)
-    names = [c if isinstance(c, str) else f"v{i}" for i, c in enumerate(columns)]
-    return responses.values_list(*names).iterator(chunk_size=5000)
-
-
-@contextmanager
-def export_connection() -> "Iterator[Callable[[], psycopg.Connection[Any]] | None]":
-    """PostgreSQL: the connection an export's rows stream over (see `survey_export_lines`),
-    opened on a thread while the caller reads the survey and builds the query, so the
-    connecting (≈ 5 ms) is off the export's critical path; yields what waits for it, and
-    closes it at the end. Inside a transaction it yields None: the rows must be read on
-    the caller's connection, which sees them."""
-
-    if connection.in_atomic_block:
-        yield None
-        return
-    params = connection.get_connection_params()
-
-    def connect() -> "psycopg.Connection[Any]":
-        own = connection.get_new_connection(params)
-        # JIT compiling the long expressions costs more (≈ 2 s per 100,000 rows) than it saves.
-        own.execute("SET jit = off")
-        own.execute("SET DateStyle = ISO")  # dates as text: YYYY-MM-DD
-        return own
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-connect")
-    opening = pool.submit(connect)
-    pool.shutdown(wait=False)  # the thread ends when connected
-    try:
-        yield opening.result
-    finally:
-        if opening.exception() is None:
-            opening.result().close()
-
-
-def survey_export_lines(
-    page: SurveyPage,
-    filters: Filters | None,
-    plan: "CsvPlan",
-    own: "Callable[[], psycopg.Connection[Any]] | None" = None,
-) -> Iterator[tuple[str | None, ...]]:
-    """PostgreSQL only: for each response passing ``filters``, the fields of ``plan``
-    (research.export_coding): the export's cells coded by the database. Outside a
-    transaction (a worker) the rows stream over a connection of their own (``own``, from
-    `export_connection`; one opened here without it), so the database codes the next rows
-    while the caller writes these (and the caller's connection stays free for progress
-    updates)."""
-
-    inner = _filtered_responses(page, filters).values_list(
-        "answers", "channel_id", "language", "version__number", "submitted_on"
-    )
-    sql, inner_params = inner.query.sql_with_params()
-    params = dict(plan.params)
-    numbers = iter(range(len(inner_params)))
-
-    def name(match: "re.Match[str]") -> str:  # positional %s to named, %% kept
-        if match[0] == "%%":
-            return "%%"
-        at = f"i{next(numbers)}"
-        params[at] = inner_params[int(at[1:])]
-        return f"%({at})s"
-
-    query = csv_select_query(plan, re.sub(r"%%|%s", name, sql))
-    if connection.in_atomic_block:
-        # The caller's transaction may hold rows no other connection sees: read here.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")  # as export_connection
-            cursor.execute("SET LOCAL DateStyle = ISO")
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(query, params)
-            while rows := cursor.fetchmany(EXPORT_BATCH):
-                yield from rows
-        return
-    if own is None:
-        with export_connection() as opened:
-            assert opened is not None  # outside a transaction
-            yield from survey_export_lines(page, filters, plan, opened)
-        return
-    stream = own()
-    # Streamed in chunks (libpq's chunked-rows mode): the server codes rows without
-    # waiting for a request per batch, and while this process writes the rows it has,
-    # the next ones queue in the socket's buffer — memory stays flat.
-    text = psycopg.ClientCursor(stream).mogrify(query, params)
-    yield from stream.cursor().stream(text, size=EXPORT_BATCH)
-
-
-EXPORT_BATCH = 250
-
-
 STRUCTURED = {"multiple_choice", "ranking", "matrix"}  # lists and objects
 
 
@@ -205,15 +82,15 @@ def survey_frame(
     page: SurveyPage, filters: Filters | None = None, keys: set[str] | None = None
 ) -> "tuple[list[dict[str, Any]], pd.DataFrame]":
     """(questions, response frame) of the survey's answers that pass ``filters``, with the
-    columns of research.analysis.responses_frame — for the questions in ``keys`` only,
+    columns of research.findings.analysis.responses_frame — for the questions in ``keys`` only,
     when given. The database extracts each needed answer (scalars as text; lists and
     objects as JSON), so no response's answers are decoded as a whole."""
 
     # heavy: pandas and numpy load when the first answers are analysed
     import pandas as pd
 
-    # heavy: research.analysis loads pandas and numpy
-    from .analysis import META
+    # heavy: research.findings.analysis loads pandas and numpy
+    from .findings.analysis import META
 
     questions = survey_questions(page)
     wanted = [q for q in questions if keys is None or q["key"] in keys]
@@ -231,7 +108,7 @@ def survey_frame(
             exprs[f"q{len(exprs)}"] = KeyTextTransform(f"{q['key']}.other", "answers")
             names.append(f"{q['key']}.other")
     meta = ["submitted_on", "channel_id", "language", "version__number", "pseudonym"]
-    responses = _filtered_responses(page, filters)
+    responses = survey_responses_filtered(page, filters)
     if exprs:
         responses = responses.annotate(**exprs)
     # Building a few million small objects triggers the cyclic GC again and again for
@@ -266,19 +143,9 @@ def survey_frame(
     return questions, frame
 
 
-def library_rules(site: Any) -> tuple[int, str]:
-    """(k, library-card pattern) of a library (a Wagtail Site, or None: the defaults): the
-    rules every output of Innsikt follows (k never below 3)."""
-    if site is None:
-        return 5, r"N\d{9}"
-
-    values = LibrarySettings.for_site(site)
-    return max(values.k_threshold, 3), values.card_number_pattern
-
-
 def survey_row_count(page: SurveyPage, filters: Filters | None = None) -> int:
     """The number of responses passing ``filters`` (an export's rows)."""
-    return int(_filtered_responses(page, filters).count())
+    return int(survey_responses_filtered(page, filters).count())
 
 
 def survey_facts(page: SurveyPage) -> dict[str, Any]:

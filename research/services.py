@@ -1,12 +1,13 @@
-"""Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), and the
-research log (who exported, generated or downloaded what, when).
+"""Research services: exports and report PDFs as jobs (DESIGN.md C2, C7), recorded in the
+research log (research.log: who exported, generated or downloaded what, when).
 
 A job's life: its row is made and, on commit, its task handed to the queue
-(``_job_enqueue``; a queue that cannot be reached leaves it queued). A worker claims it
-(``_job_claim``, the one UPDATE that makes the task safe to run twice), renews a lease
-while it works (``_job_heartbeat``) and offers the file only when it is whole
-(research.job_files). The sweep (``jobs_sweep``, every minute) hands over what never
-reached the queue and runs again what lost its worker, JOB_MAX_ATTEMPTS times at most."""
+(``_job_enqueue``; a queue that cannot be reached leaves it queued). A worker runs one
+attempt through ``job_run``, the one runner of both kinds: it claims the row (``_job_claim``,
+the one UPDATE that makes the task safe to run twice), renews a lease while the job's work
+runs (``_job_heartbeat``) and offers the file only when it is whole (research.job_files).
+The sweep (``jobs_sweep``, every minute) hands over what never reached the queue and runs
+again what lost its worker, JOB_MAX_ATTEMPTS times at most."""
 
 import logging
 import threading
@@ -14,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -29,13 +31,17 @@ from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
 from cms.queueing import task_enqueue
+from cms.selectors import library_rules
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
-from .export_coding import csv_chunks, export_csv_plan
-from .exports import LINE_WRITERS, WRITERS, export_cells, export_columns, export_paths
-from .filters import Filters, filters_from_json, filters_to_json
+from .exports.selectors import survey_export_source
+from .exports.writers import WRITERS, export_file_write
+from .findings.filters import Filters, filters_from_json, filters_to_json
+from .findings.scrub import scrubber
 from .job_files import disk_full, file_publish, work_folder, work_folders_remove
+from .log.models import ResearchLog
+from .log.services import research_log_record
 from .models import (
     JOB_MAX_ATTEMPTS,
     ExportJob,
@@ -43,20 +49,10 @@ from .models import (
     JobFailure,
     JobStatus,
     ReportJob,
-    ResearchLog,
     job_stalled,
     private_storage,
 )
-from .scrub import scrubber
-from .selectors import (
-    export_connection,
-    library_rules,
-    survey_channel_labels,
-    survey_export_lines,
-    survey_export_rows,
-    survey_questions,
-    survey_row_count,
-)
+from .selectors import survey_row_count
 
 log = logging.getLogger("innsikt.research")
 
@@ -160,6 +156,60 @@ def _job_enqueue(model: JobModel, job_id: UUID | str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class JobFile:
+    """What a job's work made: the file written in its work folder, the name it is offered
+    under, and the fields recorded on the job's row when it is done."""
+
+    written: Path
+    name: str
+    done: dict[str, Any]
+
+
+def job_run(
+    model: JobModel,
+    job_id: UUID | str,
+    work: Callable[[Any, Path], JobFile],
+    *,
+    claimed: dict[str, Any],
+    related: tuple[str, ...] = (),
+    heartbeat: bool = True,
+    failed: dict[str, Any] | None = None,
+) -> str:
+    """Run one attempt of a job — the one runner of exports and report PDFs: claim the row
+    (``claimed`` fields set with the claim; nothing to claim: the job's status, or "gone"),
+    renew its lease while ``work(job, folder)`` makes the file in a fresh work folder (with
+    ``heartbeat``; else the work renews it), publish the file whole under its name, and mark
+    the row done with the work's fields. Every write is conditional on the claim. Safe to
+    run twice. A failure is recorded on the row (``failed`` fields first, then the error;
+    a full disk in words), never raised. Returns the job's status."""
+    token = _job_claim(model, job_id, **claimed)
+    job = model.objects.select_related(*related).filter(pk=job_id).first()
+    if token is None or job is None:
+        return job.status if job else "gone"
+    lease: AbstractContextManager[None] = (
+        _job_heartbeat(model, job.pk, token) if heartbeat else nullcontext()
+    )
+    try:
+        with lease:
+            folder, path = _job_folder(model, job.pk)
+            with work_folder(path) as scratch:
+                made = work(job, scratch)
+                file_publish(made.written, path / made.name)
+        _job_mine(model, job.pk, token).update(
+            status=JobStatus.DONE,
+            file=f"{folder}/{made.name}",
+            heartbeat_at=None,
+            finished_at=timezone.now(),
+            **made.done,
+        )
+    except Exception as exc:  # the row shows the error; the admin never sees a 500
+        if failed:
+            model.objects.filter(pk=job.pk, started_at=token).update(**failed)
+        return _job_fail(model, job.pk, token, exc)
+    return _job_status(model, job.pk)
+
+
 def jobs_sweep(*, now: datetime) -> dict[str, int]:
     """Periodic (research.tasks.jobs_sweep, every minute); safe to run twice, or on two
     workers at once (every change is a conditional UPDATE, and a job handed over twice
@@ -198,40 +248,19 @@ def jobs_sweep(*, now: datetime) -> dict[str, int]:
     return dict(+counts)
 
 
-def research_log_record(
-    *,
-    user: Any,
-    action: str,
-    library_id: int | None,
-    survey_id: int | None = None,
-    object_id: str = "",
-    detail: str = "",
-) -> ResearchLog:
-    """Write who did what to which library's research data (the library's own log)."""
-    return ResearchLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        username=getattr(user, "get_username", lambda: "")() or "",
-        action=action,
-        library_id=library_id,
-        survey_id=survey_id,
-        object_id=object_id[:64],
-        detail=detail[:200],
-    )
-
-
 def library_privacy(page: SurveyPage) -> tuple[int, str]:
     """(k, library-card pattern) of the library the survey belongs to."""
     return library_rules(library_site_for_page(page))
 
 
 class FiltersTooNarrow(ValidationError):
-    """Filters leave fewer answers than the library's k (research.suppression)."""
+    """Filters leave fewer answers than the library's k (research.findings.suppression)."""
 
 
 def filters_check(*, survey: SurveyPage, filters: Filters) -> None:
     """The one check of filters before answers leave as rows or are explored: raises
     FiltersTooNarrow when they narrow the survey's answers below the library's k."""
-    from .suppression import rows_may_leave  # loads pandas: not at the admin's start-up
+    from .findings.suppression import rows_may_leave  # loads pandas: not at the admin's start-up
 
     k, _card_pattern = library_privacy(survey)
     filtered = filters != Filters()
@@ -266,22 +295,9 @@ def export_write(
 ) -> int:
     """Write the survey's answers that pass ``filters`` to ``target`` in ``format``;
     return the number of rows."""
-    writer, _suffix = WRITERS[format]
     clean = scrubber(card_pattern or None)
-    if format in LINE_WRITERS and connection.vendor == "postgresql":
-        # The cells coded by the database (research/export_coding.py): the same file.
-        with export_connection() as own:  # connecting while the plan is built
-            columns = export_columns(survey_questions(survey))
-            plan = export_csv_plan(columns, survey_channel_labels(survey), clean)
-            if plan is not None:
-                chunks = csv_chunks(plan, survey_export_lines(survey, filters, plan, own))
-                return LINE_WRITERS[format](target, columns, chunks, progress, export_rule(k))
-    else:
-        columns = export_columns(survey_questions(survey))
-    labels = survey_channel_labels(survey)
-    raw = survey_export_rows(survey, filters, export_paths(columns))
-    cells = export_cells(columns, raw, clean, labels)
-    return writer(target, columns, cells, progress, export_rule(k))
+    with survey_export_source(survey, filters, clean_text=clean, format=format) as rows:
+        return export_file_write(format, target, rows, progress, export_rule(k))
 
 
 def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:
@@ -341,48 +357,36 @@ def export_run(*, job_id: UUID | str) -> str:
     died (its lease ran out), is claimed. The file appears under its final name only when
     it is whole (research.job_files). A failure is recorded on the row, not raised — a
     full disk in words — and its work files are removed. Returns the job's status."""
-    token = _job_claim(ExportJob, job_id, rows_done=0)
-    job = ExportJob.objects.select_related("survey").filter(pk=job_id).first()
-    if token is None or job is None:
-        return job.status if job else "gone"
-    survey = job.survey
+
+    def work(job: ExportJob, folder: Path) -> JobFile:
+        survey = job.survey
+        k, card_pattern = library_privacy(survey)
+        filters = filters_from_json(job.filters)
+        filters_check(survey=survey, filters=filters)  # members may have left since
+        suffix = WRITERS[job.format][1]
+        name = f"{survey.slug[:40]}-{timezone.localdate():%Y%m%d}.{suffix}"
+        written = folder / f"export.{suffix}"
+        rows = export_write(
+            survey=survey,
+            filters=filters,
+            format=job.format,
+            target=written,
+            progress=export_progress(job, survey, filters),
+            k=k,
+            card_pattern=card_pattern,
+        )
+        return JobFile(written, name, {"rows_done": rows, "rows_total": rows})
+
     # On SQLite a second connection writing while the export's rows are read would lock
     # the database: there the progress reports alone renew the lease (export_progress).
-    lease: AbstractContextManager[None] = (
-        nullcontext() if connection.vendor == "sqlite" else _job_heartbeat(ExportJob, job.pk, token)
+    return job_run(
+        ExportJob,
+        job_id,
+        work,
+        claimed={"rows_done": 0},
+        related=("survey",),
+        heartbeat=connection.vendor != "sqlite",
     )
-    try:
-        with lease:
-            k, card_pattern = library_privacy(survey)
-            filters = filters_from_json(job.filters)
-            filters_check(survey=survey, filters=filters)  # members may have left since
-            suffix = WRITERS[job.format][1]
-            progress = export_progress(job, survey, filters)
-            folder, path = _job_folder(ExportJob, job.pk)
-            base = f"{survey.slug[:40]}-{timezone.localdate():%Y%m%d}.{suffix}"
-            with work_folder(path) as work:
-                written = work / f"export.{suffix}"
-                rows = export_write(
-                    survey=survey,
-                    filters=filters,
-                    format=job.format,
-                    target=written,
-                    progress=progress,
-                    k=k,
-                    card_pattern=card_pattern,
-                )
-                file_publish(written, path / base)
-        _job_mine(ExportJob, job.pk, token).update(
-            status=ExportJob.Status.DONE,
-            file=f"{folder}/{base}",
-            rows_done=rows,
-            rows_total=rows,
-            heartbeat_at=None,
-            finished_at=timezone.now(),
-        )
-    except Exception as exc:  # the row shows the error; the admin never sees a 500
-        return _job_fail(ExportJob, job.pk, token, exc)
-    return _job_status(ExportJob, job.pk)
 
 
 def report_generate(*, report: FindingsReportPage, user: Any) -> ReportJob:
@@ -415,39 +419,27 @@ def report_run(*, job_id: UUID | str) -> str:
     status."""
     from .reports.services import report_pdf  # heavy: report data loads pandas; workers only
 
-    token = _job_claim(ReportJob, job_id, step="analysing")
-    job = ReportJob.objects.select_related("report", "created_by").filter(pk=job_id).first()
-    if token is None or job is None:
-        return job.status if job else "gone"
-    try:
-        with _job_heartbeat(ReportJob, job.pk, token):
-            page: Any = job.report
-            revision = (
-                Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
-            )
-            if revision is not None:
-                page = revision.as_object()
-            by = (
-                job.created_by.get_full_name() or job.created_by.get_username()
-                if job.created_by
-                else ""
-            )
-            content, pages = report_pdf(page, generated_by=by)
-            folder, path = _job_folder(ReportJob, job.pk)
-            base = f"{job.report.slug[:40]}-{timezone.localdate():%Y%m%d}.pdf"
-            with work_folder(path) as work:
-                written = work / "report.pdf"
-                written.write_bytes(content)
-                file_publish(written, path / base)
-        _job_mine(ReportJob, job.pk, token).update(
-            status=ReportJob.Status.DONE,
-            step="",
-            file=f"{folder}/{base}",
-            pages=pages,
-            heartbeat_at=None,
-            finished_at=timezone.now(),
+    def work(job: ReportJob, folder: Path) -> JobFile:
+        page: Any = job.report
+        revision = Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
+        if revision is not None:
+            page = revision.as_object()
+        by = (
+            job.created_by.get_full_name() or job.created_by.get_username()
+            if job.created_by
+            else ""
         )
-    except Exception as exc:  # the row shows the error; the admin never sees a 500
-        ReportJob.objects.filter(pk=job.pk, started_at=token).update(step="")
-        return _job_fail(ReportJob, job.pk, token, exc)
-    return _job_status(ReportJob, job.pk)
+        content, pages = report_pdf(page, generated_by=by)
+        written = folder / "report.pdf"
+        written.write_bytes(content)
+        name = f"{job.report.slug[:40]}-{timezone.localdate():%Y%m%d}.pdf"
+        return JobFile(written, name, {"step": "", "pages": pages})
+
+    return job_run(
+        ReportJob,
+        job_id,
+        work,
+        claimed={"step": "analysing"},
+        related=("report", "created_by"),
+        failed={"step": ""},
+    )

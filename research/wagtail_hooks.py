@@ -11,13 +11,9 @@ from cms.audit import AuditLogViewSet, audit_log_register
 from . import admin_views, views
 from .interviews import admin_views as interview_views
 from .interviews.choosers import quote_chooser_viewset
-from .models import (
-    FindingsReportPage,
-    InterviewCode,
-    InterviewGuidePage,
-    InterviewTheme,
-    ResearchLog,
-)
+from .interviews.models import InterviewCode, InterviewGuidePage, InterviewTheme
+from .log.models import ResearchLog
+from .models import FindingsReportPage
 
 
 @hooks.register("answer_page")

@@ -1,5 +1,5 @@
 """Results in the Wagtail admin: summary, responses, detail, bulk delete, posters. Files of
-answers leave only through the research exports (research/exports.py), which scrub, defuse
+answers leave only through the research exports (research/exports/), which scrub, defuse
 formulas and log every download.
 
 Access goes through surveys.selectors.survey_get_for_user (edit permission on the page),

@@ -17,19 +17,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..models import (
-    Excerpt,
-    InterviewBooking,
-    InterviewGuidePage,
-    InterviewNote,
-    InterviewTheme,
-    ResearchLog,
-)
-from ..selectors import library_rules
-from ..services import research_log_record
+from cms.selectors import library_rules
+
+from ..log.models import ResearchLog
+from ..log.services import research_log_record
 from .exchange import exchange_csv, exchange_qdpx, exchange_xlsx
 from .forms import ExcerptForm, NoteForm, SlotsAddForm
 from .guide import guide_pdf as render_guide_pdf
+from .models import Excerpt, InterviewBooking, InterviewGuidePage, InterviewNote, InterviewTheme
 from .selectors import (
     booking_get_for_user,
     code_excerpts,
@@ -266,7 +261,7 @@ def coding(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Code frequencies by segment (participants, suppressed under k), themes, and all
     excerpts of one code."""
     campaign = interview_campaign_get_for_user(request.user, campaign_id)
-    from ..suppression import suppress_counts  # heavy: pandas, not at the admin's start-up
+    from ..findings.suppression import suppress_counts  # heavy: pandas, not at the admin's start-up
 
     k, _pattern = library_rules(campaign.library)
     interviewed = set(interviewed_participants(campaign).values_list("pk", flat=True))

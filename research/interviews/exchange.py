@@ -3,7 +3,7 @@ and excerpts as CSV (a ZIP, UTF-8 with BOM for Excel) or XLSX (one sheet each), 
 REFI-QDA project (.qdpx) that QualCoder, NVivo, ATLAS.ti and MAXQDA import.
 
 Pure: `ExchangeData` in, bytes out. Participants appear only by code (P-001) with their
-age band; note texts arrive already scrubbed of personal data (research/scrub.py), and
+age band; note texts arrive already scrubbed of personal data (research/findings/scrub.py), and
 spreadsheet formulas are defused in CSV and XLSX cells.
 
 In the .qdpx each participant's interview is one text source — the guide's questions with
@@ -20,8 +20,8 @@ from datetime import datetime
 
 import xlsxwriter
 
-from ..exports import safe
-from ..qdpx import (
+from ..findings.formulas import safe
+from .qdpx import (
     QdaCode,
     QdaProject,
     QdaSelection,

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ..models import InterviewCode
+from .models import InterviewCode
 
 
 class SlotsAddForm(forms.Form):

@@ -10,22 +10,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.selectors import library_rules
 from cms.tenancy import library_sites_for_user
 from panel.models import Campaign, Invitation, Segment
 from panel.selectors import segment_members
 from panel.services import library_display_name
 
-from ..models import (
-    Excerpt,
-    InterviewBooking,
-    InterviewCode,
-    InterviewNote,
-    InterviewParticipant,
-    InterviewSlot,
-    InterviewTheme,
-)
-from ..scrub import scrub
-from ..selectors import library_rules
+from ..findings.scrub import scrub
 from .exchange import (
     CodeItem,
     ExcerptItem,
@@ -33,6 +24,15 @@ from .exchange import (
     GuideItem,
     ParticipantItem,
     ThemeItem,
+)
+from .models import (
+    Excerpt,
+    InterviewBooking,
+    InterviewCode,
+    InterviewNote,
+    InterviewParticipant,
+    InterviewSlot,
+    InterviewTheme,
 )
 from .quotes import Attribution, quote_attribution
 

@@ -35,7 +35,8 @@ from panel.services import (
     member_needs_reconsent,
 )
 
-from ..models import (
+from .calendar import CalendarEvent, event_ics
+from .models import (
     Excerpt,
     InterviewBooking,
     InterviewCode,
@@ -43,7 +44,6 @@ from ..models import (
     InterviewParticipant,
     InterviewSlot,
 )
-from .calendar import CalendarEvent, event_ics
 from .selectors import BOOKING_NOTICE
 
 Status = InterviewBooking.Status

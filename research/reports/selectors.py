@@ -1,8 +1,8 @@
 """A findings report's data: every block's figures, built before anything is rendered.
 
 ``report_results`` reads each survey's answers once, keeps to the report's own library, and
-turns each block's choices into published findings (research/findings.py: suppressed and
-scrubbed) and charts (research/charts.py). The templates only show what it built (the web
+turns each block's choices into published findings (research/findings/findings.py: suppressed and
+scrubbed) and charts (research/findings/charts.py). The templates only show what it built (the web
 page, the admin preview and the PDF alike: research.reports.services); no block or template
 computes or queries.
 """
@@ -13,14 +13,15 @@ from typing import Any
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from cms.selectors import library_rules
 from cms.tenancy import library_site_for_page
 from surveys.models import SurveyPage
 
-from .. import charts
-from ..analysis import CATEGORICAL
 from ..documents import report_language
-from ..filters import Filters
-from ..findings import (
+from ..findings import charts
+from ..findings.analysis import CATEGORICAL
+from ..findings.filters import Filters
+from ..findings.findings import (
     CrosstabFinding,
     Privacy,
     crosstab_finding,
@@ -29,10 +30,10 @@ from ..findings import (
     question_finding,
     quote_finding,
 )
+from ..findings.suppression import suppress_counts
 from ..interviews.selectors import excerpt_attribution, interview_facts
 from ..models import excerpt_quote_problem
-from ..selectors import library_rules, segment_pseudonyms, survey_facts, survey_frame
-from ..suppression import suppress_counts
+from ..selectors import segment_pseudonyms, survey_facts, survey_frame
 
 SURVEY_BLOCKS = ("chart", "crosstab", "quote")
 

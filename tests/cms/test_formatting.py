@@ -20,7 +20,7 @@ from cms.formatting import (
     supported_language,
 )
 from research import charts
-from research.suppression import rule_text, suppress_counts, suppress_table, total_label
+from research.findings.suppression import rule_text, suppress_counts, suppress_table, total_label
 
 ROOT = Path(__file__).resolve().parents[2]
 NBSP = "\u00a0"

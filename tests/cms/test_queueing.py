@@ -44,7 +44,7 @@ def test_only_cms_queueing_publishes_tasks():
     assert any(call.startswith(THE_ONE_PLACE) for call in _publishing_calls())
     for module in (
         "research/services.py",
-        "research/tasks.py",
+        "research/interviews/tasks.py",
         "research/interviews/services.py",
         "panel/services/campaigns.py",
         "panel/services/signup.py",

@@ -290,7 +290,7 @@ def _writing(folder: Path) -> Path | None:
 def test_worker_killed_while_writing_an_export_then_a_new_one_finishes_it(
     broker, tmp_path, private_root, smtp_server, client
 ):
-    from research.filters import Filters
+    from research.findings.filters import Filters
     from research.services import export_start
 
     rows = 12000  # long enough to be caught mid-write (≈ 0.3 s on PostgreSQL)

@@ -7,7 +7,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from research.filters import Filters
+from research.findings.filters import Filters
 from research.models import ExportJob
 from research.services import export_start
 from surveys.models import Response

@@ -1,18 +1,18 @@
-"""research/analysis.py: counts, distributions, NPS, rankings, matrices, filters and
+"""research/findings/analysis.py: counts, distributions, NPS, rankings, matrices, filters and
 cross-tabs from a response frame — checked against hand-counted answers."""
 
 from datetime import date
 
 import pytest
 
-from research.analysis import (
+from research.findings.analysis import (
     crosstab,
     filter_frame,
     percentages,
     question_result,
     responses_frame,
 )
-from research.filters import Filters
+from research.findings.filters import Filters
 
 
 def opts(*keys: str) -> list[dict]:

@@ -19,8 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from research import charts
-from research.suppression import SuppressedTable, rule_text, suppress_counts, suppress_table
+from research.findings import charts
+from research.findings.suppression import (
+    SuppressedTable,
+    rule_text,
+    suppress_counts,
+    suppress_table,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 NBSP = "\u00a0"
@@ -475,7 +480,7 @@ def test_module_is_pure_no_models_and_no_pyplot():
     Django is set up; their numbers and words come from Django's formats and catalogues
     (DESIGN C15), so a render needs the settings and the apps' catalogues, nothing more."""
     code = (
-        "import sys, django, research.charts as c, research.suppression as s\n"
+        "import sys, django, research.findings.charts as c, research.findings.suppression as s\n"
         "loaded = [m for m in sys.modules if m.startswith('django.db') or m.endswith('.models')]\n"
         "assert not loaded, loaded\n"
         "django.setup()\n"

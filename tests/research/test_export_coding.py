@@ -1,7 +1,8 @@
-"""research/export_coding.py: the CSV export coded by PostgreSQL is the file the Python
-coding (research/exports.py) writes, byte for byte — on well-formed answers and on the odd
-ones SQL hands back to Python (numbers such as "4.50", lists that are not lists of options,
-text holding the marker character, formulas, quotes, commas and line breaks)."""
+"""research/exports/coding.py: the CSV export coded by PostgreSQL is the file the Python
+coding (research/exports/columns.py, writers.py) writes, byte for byte — on well-formed
+answers and on the odd ones SQL hands back to Python (numbers such as "4.50", lists that
+are not lists of options, text holding the marker character, formulas, quotes, commas and
+line breaks)."""
 
 import csv
 import io
@@ -12,24 +13,13 @@ import pandas as pd
 import pytest
 from django.db import connection
 
-from research.export_coding import MARK, csv_chunks, csv_field, export_csv_plan
-from research.exports import (
-    export_cells,
-    export_columns,
-    export_paths,
-    write_csv,
-    write_csv_lines,
-    write_xlsx,
-    write_xlsx_lines,
-)
-from research.filters import Filters
-from research.scrub import scrub
-from research.selectors import (
-    survey_channel_labels,
-    survey_export_lines,
-    survey_export_rows,
-    survey_questions,
-)
+from research.exports.coding import MARK, csv_chunks, csv_field, export_csv_plan
+from research.exports.columns import export_cells, export_columns, export_paths
+from research.exports.selectors import survey_export_lines, survey_export_rows
+from research.exports.writers import write_csv, write_csv_lines, write_xlsx, write_xlsx_lines
+from research.findings.filters import Filters
+from research.findings.scrub import scrub
+from research.selectors import survey_channel_labels, survey_questions
 from research.services import export_write
 from surveys.models import Channel, Response
 from surveys.selectors import survey_live_version
@@ -84,7 +74,7 @@ def survey(library_a):
 
 
 def _reference(page, target, clean, writer=write_csv) -> bytes:
-    """The export as research/exports.py codes it, in Python."""
+    """The export as research/exports/columns.py codes it, in Python."""
     columns = export_columns(survey_questions(page))
     raw = survey_export_rows(page, None, export_paths(columns))
     cells = export_cells(columns, raw, clean, survey_channel_labels(page))
@@ -223,7 +213,7 @@ def test_ranks_are_the_same_for_orders_kept_and_orders_worked_out_again():
     import itertools
     import json
 
-    from research.export_coding import RANKS_KEPT, _ranks
+    from research.exports.coding import RANKS_KEPT, _ranks
 
     options = [f"o{i}" for i in range(8)]
     cells = _ranks([f'"{o}"' for o in options])
@@ -243,7 +233,7 @@ def test_export_connection_is_opened_aside_and_closed_after(transactional_db, su
     caller's transaction sees them)."""
     from django.db import transaction
 
-    from research.selectors import export_connection
+    from research.exports.selectors import export_connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the database-coded export is PostgreSQL's")

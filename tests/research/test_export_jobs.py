@@ -113,7 +113,7 @@ def test_researcher_of_another_library_cannot_see_start_or_download(
 def test_progress_counts_the_filtered_rows_at_the_first_write(survey):
     """The job's total is the rows the export writes (filters applied), counted when
     progress is first written, and a job's percent follows it."""
-    from research.filters import Filters
+    from research.findings.filters import Filters
     from research.selectors import survey_channel_labels
     from research.services import export_progress
     from surveys.models import Channel
@@ -137,7 +137,7 @@ def test_progress_counts_the_filtered_rows_at_the_first_write(survey):
 def test_progress_is_written_at_most_once_per_interval(survey, django_assert_num_queries):
     """Reports inside the interval touch no database: an export done within the first
     second neither counts its rows nor writes progress (export_run records its end)."""
-    from research.filters import Filters
+    from research.findings.filters import Filters
     from research.services import PROGRESS_SECONDS, export_progress
 
     assert PROGRESS_SECONDS <= 2  # the admin's bar still moves during a long export

@@ -1,5 +1,5 @@
-"""research/exports.py: CSV (BOM), XLSX and SPSS exports with one coding and a codebook,
-read back with pandas, openpyxl and pyreadstat and compared to the answers."""
+"""research/exports/ (columns, writers): CSV (BOM), XLSX and SPSS exports with one coding
+and a codebook, read back with pandas, openpyxl and pyreadstat and compared to the answers."""
 
 import io
 import zipfile
@@ -8,14 +8,8 @@ from datetime import date
 import pandas as pd
 import pyreadstat
 
-from research.exports import (
-    export_cells,
-    export_columns,
-    raw_row,
-    write_csv,
-    write_sav,
-    write_xlsx,
-)
+from research.exports.columns import export_cells, export_columns, raw_row
+from research.exports.writers import write_csv, write_sav, write_xlsx
 from tests.research.test_analysis import ANSWERS, QUESTIONS
 
 RULE = "Celler med færre enn 5 svar er skjult."
@@ -26,7 +20,7 @@ def clean(text: str) -> str:
 
 
 def rows():
-    """The answers as the database hands them to the export (research.exports.raw_row)."""
+    """The answers as the database hands them to the export (research.exports.columns.raw_row)."""
     columns = export_columns(QUESTIONS)
     raw = (
         raw_row(

@@ -1,15 +1,15 @@
 """Rows of fewer than k people never leave: a row-level export or the explore view refuses
 filters that narrow a survey's answers below the library's k, and says why
-(research.services.filters_check, research.suppression.rows_may_leave)."""
+(research.services.filters_check, research.findings.suppression.rows_may_leave)."""
 
 import pytest
 from django.urls import reverse
 
 from panel.models import PanelMember, Segment
-from research.filters import Filters, filters_to_json
+from research.findings.filters import Filters, filters_to_json
+from research.findings.suppression import rows_may_leave
 from research.models import ExportJob
 from research.services import export_run
-from research.suppression import rows_may_leave
 
 pytestmark = pytest.mark.django_db
 REASON = "Disse filtrene gir færre enn 5 svar"  # the admin speaks Bokmål by default

@@ -1,11 +1,11 @@
-"""research/findings.py: what may be published about a question, a cross-tab and a quote —
+"""research/findings/findings.py: what may be published about a question, a cross-tab and a quote —
 suppressed, scrubbed, and nothing at all for groups smaller than k."""
 
 import pandas as pd
 from django.utils import translation
 
-from research.analysis import responses_frame
-from research.findings import (
+from research.findings.analysis import responses_frame
+from research.findings.findings import (
     Privacy,
     crosstab_finding,
     group_series,

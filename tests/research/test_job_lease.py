@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from research import services
-from research.filters import Filters
+from research.findings.filters import Filters
 from research.job_files import WORK_PREFIX, disk_full, file_publish, work_folder
 from research.models import JOB_MAX_ATTEMPTS, ExportJob, ReportJob
 from research.services import _job_claim, export_run, export_start, jobs_sweep

@@ -1,6 +1,6 @@
-"""REFI-QDA export (research/qdpx.py): the document is valid against the standard's own XSD,
-the zip holds the source texts byte for byte, and every selection's positions give back the
-text that was selected (code points, end exclusive).
+"""REFI-QDA export (research/interviews/qdpx.py): the document is valid against the
+standard's own XSD, the zip holds the source texts byte for byte, and every selection's
+positions give back the text that was selected (code points, end exclusive).
 
 The schema is the vendored REFI-QDA 1.5 project schema (research/schemas/refi-qda/), read
 by xmlschema; GUIDs are also checked against the XSD's own GUIDType, not a copy of its regex.
@@ -18,7 +18,7 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from research.qdpx import (
+from research.interviews.qdpx import (
     NAMESPACE,
     SOURCES_FOLDER,
     QdaCode,

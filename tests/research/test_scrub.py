@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum.no import fodselsnummer
 
-from research.scrub import (
+from research.findings.scrub import (
     DEFAULT_CARD_PATTERN,
     MARKER,
     national_id_valid,

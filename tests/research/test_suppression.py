@@ -18,7 +18,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from research.suppression import (
+from research.findings.suppression import (
     DEFAULT_K,
     Cell,
     SuppressedTable,

@@ -1,4 +1,4 @@
-"""research/xlsx_sheet.py: the data rows it encodes are the XML XlsxWriter writes for the
+"""research/exports/xlsx_sheet.py: the data rows it encodes are the XML XlsxWriter writes for the
 same cells (compared on generated cells), the workbook opens in openpyxl and pandas with
 every row and the right dimension, and odd text never breaks the file."""
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from research.xlsx_sheet import CODE, MAX_TEXT, NUMBER, TEXT, row_encoder, xlsx_write
+from research.exports.xlsx_sheet import CODE, MAX_TEXT, NUMBER, TEXT, row_encoder, xlsx_write
 
 SPECIAL_TEXT = [
     "_x0041_",

@@ -1,6 +1,7 @@
 """What a researcher narrows answers to (channel, period, version, panel segment), and its
 JSON form on job rows. Plain values: importing it loads no pandas (the admin imports it at
-start-up; research/analysis.py applies it to a frame, research/selectors.py in the database).
+start-up; research/findings/analysis.py applies it to a frame, research/selectors.py in the
+database).
 """
 
 from collections.abc import Mapping

@@ -7,8 +7,8 @@ wizard saved it (surveys.forms.StepForm.answers): an option key for single choic
 and yes/no; a list of option keys for multiple choice and ranking (ranking in rank order);
 {row key: column key} for a matrix; an int for scales; a number; text; an ISO date.
 
-Nothing here is fit for output on its own: counts go through research/suppression.py and
-free text through research/scrub.py on their way out (research/findings.py does both).
+Nothing here is fit for output on its own: counts go through suppression.py and free text
+through scrub.py on their way out (findings.py does both; all in research/findings/).
 """
 
 from collections.abc import Iterable, Mapping

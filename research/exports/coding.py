@@ -1,10 +1,10 @@
 """The export's coding done by PostgreSQL: each response becomes one CSV line in SQL, and
 Python touches only the free-text cells (scrubbing), the ranks, and the rare value SQL
-cannot code exactly as research/exports.py does.
+cannot code exactly as research/exports/columns.py does.
 
-research/exports.py is the reference: `export_cells` decodes each raw value in Python, one
-decoder per column, and `write_csv` writes the cells with `csv.writer`. This module builds a
-query that produces the same bytes for the same data:
+research/exports/columns.py is the reference: `export_cells` decodes each raw value in
+Python, one decoder per column, and research.exports.writers.write_csv writes the cells with
+`csv.writer`. This module builds a query that produces the same bytes for the same data:
 
 - every column that is neither free text nor a rank is coded in SQL — choice codes by one
   lookup in a JSON object, ticks by the same text search in the list's JSON text as
@@ -21,7 +21,7 @@ query that produces the same bytes for the same data:
   column's own Python decoder.
 
 A worker streams the rows over a connection of its own
-(research.selectors.survey_export_lines): PostgreSQL codes the next rows while Python
+(research.exports.selectors.survey_export_lines): PostgreSQL codes the next rows while Python
 joins the current ones. tests/research/test_export_coding.py exports the same answers both
 ways and compares the files byte for byte.
 """
@@ -31,7 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .exports import FORMULA_START, SCRUBBED_KINDS, Column, column_decoder
+from ..findings.formulas import FORMULA_START, safe
+from .columns import META_COLUMNS, SCRUBBED_KINDS, Column, column_decoder
 
 # int(v) written back is v itself (below Python's 4,300 digits for int(); no bounded
 # repetition: PostgreSQL's regex engine is slow with it).
@@ -49,13 +50,6 @@ def csv_field(value: Any) -> str:
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def defused(value: Any) -> Any:
-    """A text cell defused against spreadsheet formulas (as research.exports._defuse)."""
-    if value and value.__class__ is str and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 class _Sql:
@@ -104,7 +98,7 @@ def _text_cell(v: str, marker: str, once: Callable[[str], str]) -> str:
 
 def _scalar_cell(sql: _Sql, column: Column, v: str, marker: str, once: Callable[[str], str]) -> str:
     """A column read from one text value ``v`` (->> text: lists as JSON text), coded as
-    research.exports.column_decoder codes it."""
+    research.exports.columns.column_decoder codes it."""
     if column.kind == "multiple_choice":  # the option as a JSON string in the list's text
         empty = once(f"({v} IS NULL OR {v} = '' OR {v} = '[]')")
         token = sql.p(f'"{column.sub}"')
@@ -127,14 +121,14 @@ def _free_text(clean_text: Callable[[str], str]) -> Callable[[Any], str]:
     returns): scrubbed, defused, quoted."""
 
     def cell(value: str | None) -> str:
-        return "" if not value else csv_field(defused(clean_text(value)))
+        return "" if not value else csv_field(safe(clean_text(value)))
 
     return cell
 
 
 def _ranks(tokens: list[str]) -> Callable[[Any], str]:
     """The CSV text of a ranking question's columns (one per option's ``"key"`` token)
-    from its list's JSON text: research.exports.column_decoder's ranks (the commas before
+    from its list's JSON text: research.exports.columns.column_decoder's ranks (the commas before
     the token, + 1), in one loop — PostgreSQL needs twice Python's time for them."""
     empty = ",".join([""] * len(tokens))
     # A ranking of n options has at most n! orders, and answers repeat them: each order's
@@ -183,9 +177,9 @@ def export_csv_plan(
 ) -> CsvPlan | None:
     """The query parts for the CSV lines of ``columns``; None when the channel labels
     cannot be coded in SQL (a name holding the marker character)."""
-    link = csv_field(defused(channel_labels.get(None, "link")))
-    other = csv_field(defused("link"))
-    labels = {k: csv_field(defused(v)) for k, v in channel_labels.items() if k is not None}
+    link = csv_field(safe(channel_labels.get(None, "link")))
+    other = csv_field(safe("link"))
+    labels = {k: csv_field(safe(v)) for k, v in channel_labels.items() if k is not None}
     if any(MARK in text for text in [link, other, *labels.values()]):
         return None
     sql = _Sql()
@@ -194,7 +188,7 @@ def export_csv_plan(
     raw_of: dict[tuple[str, ...], str] = {}
 
     def raw(path: tuple[str, ...]) -> str:
-        """The value at ``path`` as research.selectors reads it (->> text): a meta field or
+        """The value at ``path`` as research.exports.selectors reads it (->> text): a meta field or
         an answer computed once per row; a matrix row read from its answer's object,
         which is taken out of the answers once per row (not once per matrix row)."""
         if path not in raw_of:
@@ -289,7 +283,8 @@ def csv_select_query(plan: CsvPlan, responses_sql: str) -> str:
     answers, channel id, language, version number and date). Each level is an ``OFFSET 0``
     subquery, so the raw values and the number test are computed once per row."""
     # Only this module's templates and Django's SQL: every value is a query parameter.
-    source = f"({responses_sql}) AS s(a, channel, language, version, submitted_on)"
+    meta = ", ".join(key for key, _label in META_COLUMNS)  # the order of META_FIELDS
+    source = f"({responses_sql}) AS s(a, {meta})"
     values = f"SELECT {', '.join(plan.lateral)} FROM {source} OFFSET 0"  # noqa: S608
     computed = ", ".join(plan.computed)
     tested = f"SELECT y.*, {computed} FROM ({values}) AS y OFFSET 0"  # noqa: S608
@@ -306,7 +301,7 @@ def _unmark(run: str, plan: CsvPlan) -> str:
         cells = []
         for i in range(first, first + count):
             cell = plan.decoders[i](value)
-            cells.append(csv_field(cell if plan.numeric[i] else defused(cell)))
+            cells.append(csv_field(cell if plan.numeric[i] else safe(cell)))
         parts[k] = ",".join(cells)
     return "".join(parts)
 

@@ -1,6 +1,6 @@
 """Accessible, deterministic SVG charts of suppressed findings, for the web and the PDF.
 
-Every number drawn here has passed research/suppression.py; these functions only take care
+Every number drawn here has passed research/findings/suppression.py; these functions only take care
 that the *picture* reveals nothing more than the published numbers do:
 
 * Bar chart: a hidden cell gets no bar at all (its length would be its count); the hidden

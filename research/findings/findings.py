@@ -1,14 +1,14 @@
 """Findings: analysis results made fit to publish.
 
-research/analysis.py counts; this module is the only road from those counts to anything a
+research/findings/analysis.py counts; this module is the only road from those counts to anything a
 reader sees (the admin's explore view, report blocks on the web and in the PDF):
 
-* every count, bar and cross-tab cell passes research/suppression.py (``< k``, percentages
+* every count, bar and cross-tab cell passes research/findings/suppression.py (``< k``, percentages
   only on bases of at least 10, secondary suppression);
 * a question answered by fewer than k respondents shows nothing but that fact — no mean,
   median, NPS or average rank of a handful of people;
 * minimum and maximum are never published (they are one person's answer);
-* free text passes research/scrub.py, and is shown only for groups of at least k
+* free text passes research/findings/scrub.py, and is shown only for groups of at least k
   respondents (the same holds for quotes).
 
 Pure: data in, plain values out (no Django models, no database).

@@ -1,47 +1,31 @@
-"""Research exports: CSV (UTF-8 with BOM, for Excel), XLSX and SPSS .sav, each with a
-codebook, all with one numeric coding so one codebook describes every format.
+"""An export's columns: the one definition of what a survey's answers become in every
+export format and on every path (coded in Python here, or in SQL by research/exports/coding.py).
 
 Columns: the meta columns of `META_COLUMNS`, then per question one column (choices coded
 1…n in the questionnaire's order, yes = 1 / no = 0, scales as their value, numbers, text),
 or one per option (multiple choice ticked 1 / 0; ranking: the rank) or per matrix row.
-Free text passes `clean_text` (research/scrub.py) and text cells are defused against
-spreadsheet formulas. No direct identifier is ever written: no response id, no pseudonym,
-no member data, and no e-mail question (its answer is an address: it stays in the admin's
-response view, where access is logged).
+Free text passes `clean_text` (research/findings/scrub.py) and text cells are defused
+against spreadsheet formulas (research/findings/formulas.py). No direct identifier is ever
+written: no response id, no pseudonym, no member data, and no e-mail question (its answer
+is an address: it stays in the admin's response view, where access is logged).
 
 Reading: the database extracts exactly the JSON values the columns need (one text value
-per question, per matrix row and per "Other" text; research.selectors.survey_export_rows),
-so no response's answers are decoded as a whole in Python; `export_cells` turns each row
-of raw values into the export's cells with one small decoder per column.
+per question, per matrix row and per "Other" text; research.exports.selectors), so no
+response's answers are decoded as a whole in Python; `export_cells` turns each row of raw
+values into the export's cells with one small decoder per column.
 
-CSV and XLSX are written row by row (flat memory whatever the size); SPSS needs the whole
-table in memory (pyreadstat writes from a DataFrame).
+Pure: no models, no database.
 """
 
-import csv
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from surveys.presentation import option_label
 
-from .xlsx_sheet import CODE, NUMBER, TEXT, xlsx_write
-
-# A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    """Defuse spreadsheet formulas in a text cell (CSV injection): prefix a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
+from ..findings.formulas import safe
 
 META_COLUMNS = [
     ("channel", "Kanal / channel"),
@@ -49,10 +33,17 @@ META_COLUMNS = [
     ("version", "Versjon / version"),
     ("submitted_on", "Dato / date"),
 ]
+# The response field each meta column reads (an ORM lookup), in META_COLUMNS' order: the
+# Python path reads these (research.exports.selectors) and so does the SQL path's query.
+META_FIELDS = {
+    "channel": "channel_id",
+    "language": "language",
+    "version": "version__number",
+    "submitted_on": "submitted_on",
+}
 TEXT_KINDS = {"short_text", "long_text", "email", "date"}
 CODED_KINDS = {"multiple_choice", "ranking", "consent", "meta"}  # numeric columns, coded
 SCRUBBED_KINDS = {"short_text", "long_text", "other_text"}  # free text (dates are not)
-Progress = Callable[[int], None]
 Row = Mapping[str, Any]  # {"answers": {...}, "channel": …, "language": …, "version": …, …}
 Cells = list[Any]
 
@@ -259,15 +250,13 @@ def raw_row(columns: list[Column], row: Row) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _defuse(columns: list[Column]) -> Callable[[Cells], Cells]:
+def cells_defuse(columns: list[Column]) -> Callable[[Cells], Cells]:
     """Spreadsheet formulas in text cells are defused (CSV injection), in place."""
     text_at = [i for i, c in enumerate(columns) if not c.numeric]
 
     def defuse(cells: Cells) -> Cells:
         for i in text_at:
-            value = cells[i]
-            if value and value.__class__ is str and value.startswith(FORMULA_START):
-                cells[i] = "'" + value
+            cells[i] = safe(cells[i])
         return cells
 
     return defuse
@@ -281,175 +270,3 @@ def codebook(columns: list[Column]) -> list[list[str]]:
         key = c.key if c.sub is None else f"{c.key}.{c.sub}"
         lines.append([c.name, key, c.label, c.kind, values])
     return lines
-
-
-def _csv_zip(
-    target: Path,
-    columns: list[Column],
-    rule: str,
-    write_data: Callable[[io.TextIOWrapper], int],
-    progress: Progress,
-) -> int:
-    """A ZIP with data.csv (the header, then what ``write_data`` writes; it returns the
-    number of rows) and codebook.csv, both UTF-8 with BOM (Excel reads both), streamed."""
-    # zlib's fastest level: a third of level 6's time for a somewhat larger download.
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("data.csv", "w") as raw:
-            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            csv.writer(stream).writerow([c.name for c in columns])
-            n = write_data(stream)
-            stream.flush()
-            stream.detach()
-        with archive.open("codebook.csv", "w") as raw:
-            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            writer = csv.writer(stream)
-            writer.writerows(codebook(columns))
-            writer.writerow([])
-            writer.writerow([rule])
-            stream.flush()
-            stream.detach()
-    progress(n)
-    return n
-
-
-def write_csv(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
-) -> int:
-    """A ZIP with data.csv and codebook.csv (UTF-8 with BOM, comma CSV). Streams: memory
-    does not grow with the number of rows."""
-
-    def write_data(stream: io.TextIOWrapper) -> int:
-        writer = csv.writer(stream)
-        defuse = _defuse(columns)
-        n = 0
-        for row in cells:
-            writer.writerow(defuse(row))  # None is written as an empty field
-            n += 1
-            if n % 5000 == 0:
-                progress(n)
-        return n
-
-    return _csv_zip(target, columns, rule, write_data, progress)
-
-
-def write_csv_lines(
-    target: Path,
-    columns: list[Column],
-    chunks: Iterable[tuple[int, str]],
-    progress: Progress,
-    rule: str,
-) -> int:
-    """As `write_csv`, from (rows, CSV text) chunks already coded as `write_csv` would
-    write the cells (research/export_coding.py)."""
-
-    def write_data(stream: io.TextIOWrapper) -> int:
-        n = reported = 0
-        for rows, text in chunks:
-            stream.write(text)
-            n += rows
-            if n - reported >= 5000:
-                progress(n)
-                reported = n
-        return n
-
-    return _csv_zip(target, columns, rule, write_data, progress)
-
-
-def cell_kinds(columns: list[Column]) -> list[str]:
-    """How each column's cells go into a spreadsheet (research/xlsx_sheet.py)."""
-    return [TEXT if not c.numeric else NUMBER if c.is_number else CODE for c in columns]
-
-
-def _xlsx(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
-) -> int:
-    return xlsx_write(
-        target,
-        header=[c.name for c in columns],
-        kinds=cell_kinds(columns),
-        rows=cells,
-        sheets=[("codebook", [*codebook(columns), [], [rule]])],
-        progress=progress,
-    )
-
-
-def write_xlsx(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
-) -> int:
-    """A workbook with the sheets "data" and "codebook"; the data rows are streamed
-    (research/xlsx_sheet.py: flat memory whatever the size). Text is never turned into
-    numbers, formulas or links."""
-    return _xlsx(target, columns, map(_defuse(columns), cells), progress, rule)
-
-
-def write_xlsx_lines(
-    target: Path,
-    columns: list[Column],
-    chunks: Iterable[tuple[int, str]],
-    progress: Progress,
-    rule: str,
-) -> int:
-    """As `write_xlsx`, from (rows, CSV text) chunks already coded as `write_csv` would
-    write the cells (research/export_coding.py): the same workbook."""
-
-    def cells() -> Iterator[list[str]]:
-        for _rows, text in chunks:
-            yield from csv.reader(io.StringIO(text, newline=""))
-
-    return _xlsx(target, columns, cells(), progress, rule)
-
-
-def write_sav(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
-) -> int:
-    """A ZIP with data.sav (variable and value labels) and codebook.csv."""
-    # heavy: only an SPSS export needs pandas and pyreadstat
-    import pandas as pd
-    import pyreadstat
-
-    values: dict[str, list[Any]] = {c.name: [] for c in columns}
-    lists = [values[c.name] for c in columns]
-    n = 0
-    for row in cells:
-        for target_list, value in zip(lists, row, strict=True):
-            target_list.append(value)
-        n += 1
-        if n % 5000 == 0:
-            progress(n)
-    frame = pd.DataFrame(
-        {
-            c.name: pd.to_numeric(pd.Series(values[c.name], dtype=object), errors="coerce")
-            if c.numeric
-            else pd.Series(["" if v is None else str(v) for v in values[c.name]], dtype=object)
-            for c in columns
-        }
-    )
-    sav = target.with_suffix(".sav.tmp")
-    value_labels: dict[str, dict[int | float, str]] = {
-        c.name: {code: text for code, text in c.value_labels.items()}
-        for c in columns
-        if c.value_labels
-    }
-    pyreadstat.write_sav(
-        frame,
-        str(sav),
-        file_label=rule[:64],
-        column_labels={c.name: c.label[:255] for c in columns},
-        variable_value_labels=value_labels,
-    )
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(sav, "data.sav")
-        book = io.StringIO()
-        writer = csv.writer(book)
-        writer.writerows(codebook(columns))
-        writer.writerow([])
-        writer.writerow([rule])
-        archive.writestr("codebook.csv", "\ufeff" + book.getvalue())
-    sav.unlink()
-    progress(n)
-    return n
-
-
-WRITERS = {"csv": (write_csv, "zip"), "xlsx": (write_xlsx, "xlsx"), "sav": (write_sav, "zip")}
-# The writers of rows the database coded (research/export_coding.py), by format.
-LINE_WRITERS = {"csv": write_csv_lines, "xlsx": write_xlsx_lines}
