@@ -8,7 +8,9 @@
 --   <path> TAB <cookie> { TAB <expected status> TAB <marker> TAB <urlencoded body> }...
 -- The thread sends the requests in order, again and again. A response is good when it has the
 -- expected status and, if a marker is given, the body contains it; a submission is counted
--- when the last request of the flow is good. Anything else starts the flow over.
+-- when the last request of the flow is good. Anything else starts the flow over. Like a
+-- browser, the thread keeps the cookies responses set (a survey makes its session when the
+-- first page is sent, not when it is shown) and sends them with the following requests.
 --
 -- done() prints one line starting with "BENCH " that run.py parses.
 
@@ -24,6 +26,10 @@ end
 good, bad, submitted = 0, 0, 0
 local steps = nil
 local stage = 1
+local path = nil
+local jar = {} -- cookie name -> value
+local order = {} -- cookie names in the order first seen
+local cookie = ""
 
 local function split(line)
    local fields = {}
@@ -31,6 +37,21 @@ local function split(line)
       table.insert(fields, field)
    end
    return fields
+end
+
+local function cookie_header()
+   local pairs_ = {}
+   for _, name in ipairs(order) do
+      table.insert(pairs_, name .. "=" .. jar[name])
+   end
+   return table.concat(pairs_, "; ")
+end
+
+local function keep(name, value)
+   if jar[name] == nil then
+      table.insert(order, name)
+   end
+   jar[name] = value
 end
 
 function init(args)
@@ -43,18 +64,14 @@ function init(args)
       n = n + 1
       if n == id then
          local f = split(line)
-         local path, cookie = f[1], f[2]
+         path = f[1]
+         for name, value in string.gmatch(f[2], "([^=; ]+)=([^;]*)") do
+            keep(name, value)
+         end
+         cookie = cookie_header()
          steps = {}
          for i = 3, #f, 3 do
-            local headers = {
-               ["Cookie"] = cookie,
-               ["Content-Type"] = "application/x-www-form-urlencoded",
-            }
-            table.insert(steps, {
-               status = tonumber(f[i]),
-               marker = f[i + 1],
-               req = wrk.format("POST", path, headers, f[i + 2]),
-            })
+            table.insert(steps, { status = tonumber(f[i]), marker = f[i + 1], body = f[i + 2] })
          end
       end
    end
@@ -67,7 +84,11 @@ function request()
    if steps == nil then
       return wrk.format()
    end
-   return steps[stage].req
+   local headers = {
+      ["Cookie"] = cookie,
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+   }
+   return wrk.format("POST", path, headers, steps[stage].body)
 end
 
 function response(status, headers, body)
@@ -78,6 +99,16 @@ function response(status, headers, body)
          bad = bad + 1
       end
       return
+   end
+   -- wrk passes one value per header name: the last Set-Cookie (a survey's POST sets at
+   -- most one new cookie, the session's, the others having come with the page).
+   local set = headers["Set-Cookie"]
+   if set ~= nil then
+      local name, value = string.match(set, "^%s*([^=; ]+)=([^;]*)")
+      if name ~= nil then
+         keep(name, value)
+         cookie = cookie_header()
+      end
    end
    local step = steps[stage]
    if status == step.status and (step.marker == "" or string.find(body or "", step.marker, 1, true)) then

@@ -18,7 +18,8 @@ Run by hand (not part of the test suite). It
 4. starts gunicorn (2 sync workers) on 127.0.0.1 and, per scenario, runs wrk with N
    connections for a bounded time after a short warm-up; POST scenarios are real submissions
    (CSRF cookie + token, session cookie, the wizard's management field; each wrk connection
-   is one browser whose cookies come from a GET made before the run), and the rows they
+   is one browser whose cookies come from a GET made before the run and, as a browser's,
+   from every response after it), and the rows they
    created (each must hold all ten answers) are counted in the database and compared with
    the submissions wrk saw;
 5. stops gunicorn and prints the machine, the results table and the goals (markdown).

@@ -39,6 +39,28 @@ class SessionStore(CacheSessionStore):
         self._session_key = None
         return {}
 
+    def prefetch_key(self, cache: BaseCache) -> str | None:
+        """The Redis key to read this session from along with another command on
+        ``cache`` (cms.abuse.cache_count), when it is there and not read yet; else None."""
+        if (
+            self._cache is not cache
+            or not isinstance(cache, RedisCache)
+            or self._session_key is None
+            or hasattr(self, "_session_cache")
+        ):
+            return None
+        return cache.make_and_validate_key(self.cache_key)
+
+    def prefetched(self, raw: bytes | None) -> None:
+        """Take the session's data as read with another command (prefetch_key), as load()
+        would: a session that is gone is an empty, new one."""
+        client: Any = self._cache._cache  # type: ignore[attr-defined]  # RedisCache's client
+        data = None if raw is None else client._serializer.loads(raw)
+        if data is None:
+            self._session_key = None
+            data = {}
+        self._session_cache = data
+
     def _get_new_session_key(self) -> str:
         # 32 characters of 36 (165 bits): the claim in save(must_create=True) is the check.
         return get_random_string(32, VALID_KEY_CHARS)

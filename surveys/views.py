@@ -196,6 +196,10 @@ class SurveyWizard(SessionWizardView):
         assert runtime.version is not None
         if request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
             self.storage_name = FIRST_VISIT_STORAGE
+        if request.method == "POST":
+            # Counted before the wizard reads the session: the count brings it along (one
+            # Redis round trip for both, cms.abuse.cache_count).
+            self._over_limit = _rate_limited(request, runtime.page)
         self.rt, self.page, self.version = runtime, runtime.page, runtime.version
         self.schema = self.version.schema
         self.steps_by_key = {s["key"]: s for s in self.schema["steps"]}
@@ -330,7 +334,7 @@ class SurveyWizard(SessionWizardView):
             self.storage.reset()
             return redirect(_base_url(self.rt, request) + route_path("thanks"))
         posted = request.POST.get(f"{self.prefix}-current_step", "")
-        if _rate_limited(request, self.page):
+        if self._over_limit:
             step = posted if posted in self.steps_by_key else None
             form = self.get_form(step=step, data=request.POST)
             form.is_valid()
@@ -373,6 +377,7 @@ class SurveyWizard(SessionWizardView):
         return response
 
     _start_pending = False
+    _over_limit = False
 
     # The form of the page just sent, validated once: the logic that runs after it is
     # stored (which pages follow, what is kept) reads its answers instead of validating

@@ -82,3 +82,18 @@ def test_a_visit_and_a_submission_cost_two_redis_round_trips(on_redis, round_tri
     # The thank-you page needs nothing from the session.
     assert round_trips == []
     assert Response.objects.count() == 2
+
+
+def test_a_later_page_reads_its_session_with_the_rate_limit(on_redis, round_trips, library_a):
+    survey = factories.survey(library_a, factories.BRANCHING, slug="flere")
+    _respond(survey, card="no", why="topic")  # warms the caches
+    respondent = Client(HTTP_HOST="localhost")
+    walk = Walk(respondent, survey.url).open().submit({"card": "no", "why": "topic"})
+    assert walk.step == "rate"
+    round_trips.clear()
+
+    walk.submit({"satisfied": "4"}, follow=False)
+
+    # The count and the session's read in one pipeline; the session written (SET XX).
+    assert round_trips == ["INCRBY+EXPIRE+GET+GET", "SET"]
+    assert Response.objects.filter(survey=survey).count() == 1
