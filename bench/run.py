@@ -13,7 +13,7 @@ Run by hand (not part of the test suite). It
    through Wagtail's page routing;
 3. in-process (Django's test client, same settings and database): counts the SQL queries of a
    warm request of every scenario, times requests one at a time without a profiler (and the
-   time spent in SQL and in cache calls), and, when pyinstrument is installed (it is not a
+   time spent in SQL and in Redis round trips), and, when pyinstrument is installed (it is not a
    dependency), profiles Innsikt's GET and POST: where the time goes, by layer and function;
 4. starts gunicorn (2 sync workers) on 127.0.0.1 and, per scenario, runs wrk with N
    connections for a bounded time after a short warm-up; POST scenarios are real submissions
@@ -375,10 +375,6 @@ def _submit(client, scenario: Scenario, csrf: str, management: str | None, captu
     return out
 
 
-CACHE_METHODS = ("get", "set", "add", "delete", "incr", "get_many", "set_many", "touch",
-                 "has_key", "delete_many")  # fmt: skip
-
-
 @dataclass
 class IoTimes:
     sql: float = 0.0
@@ -388,9 +384,10 @@ class IoTimes:
 
 @contextmanager
 def timed_io(times: IoTimes):
-    """Add up the time spent in SQL (a connection execute wrapper) and in cache calls
-    (RedisCacheClient's methods, wrapped for the duration; this process only)."""
-    from django.core.cache.backends.redis import RedisCacheClient
+    """Add up the time spent in SQL (a connection execute wrapper) and in Redis round trips
+    of the cache and sessions (redis-py's command and pipeline calls, wrapped for the
+    duration; a pipeline is one round trip; this process only)."""
+    import redis.client
     from django.db import connection
 
     def sql(execute, sql, params, many, context):
@@ -412,20 +409,23 @@ def timed_io(times: IoTimes):
 
         return timed
 
-    originals = {name: RedisCacheClient.__dict__[name] for name in CACHE_METHODS}
-    for name, original in originals.items():
-        setattr(RedisCacheClient, name, wrap(original))
+    originals = [
+        (redis.client.Redis, "execute_command", redis.client.Redis.execute_command),
+        (redis.client.Pipeline, "execute", redis.client.Pipeline.execute),
+    ]
+    for owner, name, original in originals:
+        setattr(owner, name, wrap(original))
     try:
         with connection.execute_wrapper(sql):
             yield times
     finally:
-        for name, original in originals.items():
-            setattr(RedisCacheClient, name, original)
+        for owner, name, original in originals:
+            setattr(owner, name, original)
 
 
 def measure_inprocess(scenarios: list[Scenario], repeat: int) -> None:
     """Queries of a warm request (CaptureQueriesContext), then ``repeat`` requests one at a
-    time: median wall time, and the mean time in SQL and in cache calls."""
+    time: median wall time, and the mean time in SQL and in Redis round trips."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -861,8 +861,8 @@ def report(scenarios, args, profiles, machine_lines) -> bool:
     print("## In-process, one request at a time (Django test client, no profiler)")
     print()
     print(
-        "| scenario | method | median ms | mean ms | SQL queries | SQL ms | cache calls "
-        "| cache ms | rest ms |"
+        "| scenario | method | median ms | mean ms | SQL queries | SQL ms | Redis round trips "
+        "| Redis ms | rest ms |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for s in scenarios:
