@@ -19,7 +19,7 @@ from cms.formatting import (
     percent_text,
     supported_language,
 )
-from research import charts
+from research.findings import charts
 from research.findings.suppression import rule_text, suppress_counts, suppress_table, total_label
 
 ROOT = Path(__file__).resolve().parents[2]
