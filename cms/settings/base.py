@@ -162,10 +162,18 @@ def _cache_from_url(url: str) -> dict:
                 "socket_timeout": 5,
             },
         }
+    # The cache also holds the sessions: a memory or file cache must not cull them. Django
+    # culls a third of the entries, chosen at random, once it holds 300 (MAX_ENTRIES), and
+    # a busy hour of respondents (a session and a rate-limit counter each) reaches that.
+    unculled = {"MAX_ENTRIES": 50_000}
     if url.startswith("locmem://"):
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": unculled}
     path = url.removeprefix("file://") if url.startswith("file://") else str(DATA_DIR / "cache")
-    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": path}
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": path,
+        "OPTIONS": unculled,
+    }
 
 
 CACHES = {"default": _cache_from_url(env.str("CACHE_URL", default=f"file://{DATA_DIR / 'cache'}"))}

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, env
+from .base import DATA_DIR, _cache_from_url, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mail stays in memory unless a test process is given a real server (EMAIL_URL), as the
@@ -19,7 +19,7 @@ INNSIKT_RATE_LIMIT = "100000/m"
 # Without CACHE_URL, tests keep their cache in memory: the file cache in var/ is shared with
 # any other process on the machine (a running bin/run, another test run).
 if not env.str("CACHE_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": _cache_from_url("locmem://")}
 
 # A real Celery worker (tests/integration) runs in another process: it must share the test
 # database (so SQLite tests use a file, not memory) and the broker's queue.
