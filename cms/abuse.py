@@ -19,10 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from .redis_cache import RedisCache
 
 HONEYPOT = "website"
 TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
@@ -79,7 +80,7 @@ def cache_count(
     backend = caches["default"]  # the backend itself: ``cache`` is a proxy of it
     if isinstance(backend, RedisCache):
         redis_key = backend.make_and_validate_key(key)
-        pipeline = backend._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+        pipeline = backend.redis_client(redis_key).pipeline(transaction=False)
         pipeline.incr(redis_key)
         pipeline.expire(redis_key, keep, nx=True)
         if previous is not None:

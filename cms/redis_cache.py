@@ -28,8 +28,23 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """settings.CACHES' backend for ``redis://`` URLs (cms.settings._cache_from_url)."""
+    """settings.CACHES' backend for ``redis://`` URLs (cms.settings._cache_from_url), and
+    the one place that reaches below Django's cache API: Innsikt's few operations that
+    need one round trip where the API takes several (cms.abuse's counters, cms.session_store's
+    writes) use ``redis_client`` and ``dumps``/``loads``, the cache's own serialization."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def redis_client(self, key: str) -> Any:
+        """The redis-py client that writes ``key`` (a key made by make_and_validate_key)."""
+        return self._cache.get_client(key, write=True)
+
+    def dumps(self, value: Any) -> Any:
+        client: Any = self._cache  # Django's RedisCacheClient (its serializer is private)
+        return client._serializer.dumps(value)
+
+    def loads(self, data: Any) -> Any:
+        client: Any = self._cache
+        return client._serializer.loads(data)

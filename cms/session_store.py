@@ -18,10 +18,10 @@ from typing import Any
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.redis import RedisCache
 from django.utils.crypto import get_random_string
 
 from .faults import fault_transient
+from .redis_cache import RedisCache
 
 
 class SessionStore(CacheSessionStore):
@@ -54,8 +54,8 @@ class SessionStore(CacheSessionStore):
     def prefetched(self, raw: bytes | None) -> None:
         """Take the session's data as read with another command (prefetch_key), as load()
         would: a session that is gone is an empty, new one."""
-        client: Any = self._cache._cache  # type: ignore[attr-defined]  # RedisCache's client
-        data = None if raw is None else client._serializer.loads(raw)
+        assert isinstance(self._cache, RedisCache)  # prefetch_key gave the key
+        data = None if raw is None else self._cache.loads(raw)
         if data is None:
             self._session_key = None
             data = {}
@@ -73,16 +73,14 @@ class SessionStore(CacheSessionStore):
         key = cache.make_and_validate_key(self.cache_key)
         timeout = cache.get_backend_timeout(self.get_expiry_age())
         expiry = None if timeout is None else int(timeout)
-        client: Any = cache._cache  # Django's RedisCacheClient (its serializer is private)
         # SessionBase._get_session, as Django's cache store calls it (the stubs omit it).
         session = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
-        value = client._serializer.dumps(session)
-        connection = client.get_client(key, write=True)
+        connection = cache.redis_client(key)
         if expiry == 0:  # already expired: Django's backend deletes it
             connection.delete(key)
             return
         if must_create:
-            if not connection.set(key, value, ex=expiry, nx=True):
+            if not connection.set(key, cache.dumps(session), ex=expiry, nx=True):
                 raise CreateError
-        elif not connection.set(key, value, ex=expiry, xx=True):
+        elif not connection.set(key, cache.dumps(session), ex=expiry, xx=True):
             raise UpdateError

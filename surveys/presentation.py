@@ -77,6 +77,11 @@ def state_title(state: str) -> str:
     }[state]
 
 
+def questions_html(form: StepForm) -> str:
+    """A step's questions as the respondent sees them (surveys/questions.html)."""
+    return render_to_string("surveys/questions.html", {"questions": form.view()})
+
+
 def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
     """Wagtail's preview of a survey page: the respondent's step template over the draft's
     questions (not submittable), as (template, context)."""
@@ -100,7 +105,7 @@ def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
         "step_count": len(steps),
         "is_first": step is steps[0],
         "is_last": step is steps[-1],
-        "questions_html": render_to_string("surveys/questions.html", {"questions": form.view()}),
+        "questions_html": questions_html(form),
         "errors": [],
         "preview": True,
     }

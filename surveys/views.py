@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language, gettext_lazy
@@ -34,7 +33,7 @@ from . import presentation
 from .forms import StepForm
 from .logic import Evaluation, evaluate
 from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
-from .presentation import answer_labels, state_title
+from .presentation import answer_labels, questions_html, state_title
 from .routes import route_path
 from .selectors import (
     SurveyRuntime,
@@ -433,14 +432,13 @@ class SurveyWizard(SessionWizardView):
         step, language and content generation and then kept (templates were two thirds
         of a survey page's time, docs/performance.md)."""
 
-        def build() -> str:
-            return render_to_string("surveys/questions.html", {"questions": form.view()})
-
         key = form.view_key()
         if key is None:
-            return build()
+            return questions_html(form)
         language = get_language() or settings.LANGUAGE_CODE
-        return content_cached(f"questions:{self.version.pk}:{language}:{key}", build)
+        return content_cached(
+            f"questions:{self.version.pk}:{language}:{key}", partial(questions_html, form)
+        )
 
     def save_for_later(self, step: str) -> HttpResponse:
         self.storage.set_step_data(step, self._raw())
