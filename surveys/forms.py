@@ -6,17 +6,20 @@ is much cheaper than rendering Django widgets and lets every input carry its hin
 """
 
 import contextlib
+import copy
 import hashlib
 import random
 import re
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .logic import pipe
+from .logic import PIPE_RE, pipe
 
 OTHER = "other"
 
@@ -56,20 +59,42 @@ def ordered_options(q: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     return options
 
 
+# A step's fields, built once per survey version, step, language, questions shown and
+# answers piped into their labels, then reused: building them was a tenth of a survey
+# POST's time (four translated messages per question, choices normalised by Django; a deep
+# copy, as Django makes of a form class's declared fields, still half of it). Each form
+# gets its own shallow copy of each field; what the copies share — widget, validators,
+# messages, choices — nothing changes after the field is built. Options shuffled in a
+# respondent's own order are not kept.
+_BUILT: dict[tuple[Any, ...], tuple[dict[str, forms.Field], dict[str, list[dict[str, Any]]]]] = {}
+BUILT_MAX = 1024
+
+
 class StepForm(forms.Form):
+    options: dict[str, list[dict[str, Any]]]  # each question's options, in display order
+
     def __init__(
         self,
         *args: Any,
         questions: list[dict[str, Any]],
         pipes: dict[str, str],
         seed: int,
+        fields_key: Hashable | None = None,
         **kwargs: Any,
     ) -> None:
+        """``fields_key``: what identifies ``questions`` for good, e.g. (version id, step
+        key) of a frozen schema; given, the fields built for them are kept and reused."""
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.pipes = pipes
         self.seed = seed
-        self.options: dict[str, list[dict[str, Any]]] = {}
+        key = None if fields_key is None else self._built_key(fields_key)
+        built = None if key is None else _BUILT.get(key)
+        if built is not None:
+            fields, self.options = built
+            self.fields = {name: copy.copy(field) for name, field in fields.items()}
+            return
+        self.options = {}
         for q in questions:
             creator = getattr(self, f"create_{q['type']}_field", None)
             if creator is not None:
@@ -82,6 +107,24 @@ class StepForm(forms.Form):
                         "max_length": _("Keep “Other” under 500 characters."),
                     },
                 )
+        if key is not None:
+            if len(_BUILT) >= BUILT_MAX:
+                del _BUILT[next(iter(_BUILT))]
+            _BUILT[key] = (copy.deepcopy(self.fields), self.options)
+
+    def _built_key(self, fields_key: Hashable) -> tuple[Any, ...] | None:
+        """What the fields depend on besides ``fields_key``: the language, the questions
+        shown and the answers piped into their labels; None when they are the
+        respondent's own (shuffled options)."""
+        if any(q.get("randomise") for q in self.questions):
+            return None
+        piped = sorted({k for q in self.questions for k in PIPE_RE.findall(q.get("label", ""))})
+        return (
+            fields_key,
+            get_language(),
+            tuple(q["key"] for q in self.questions),
+            tuple((k, self.pipes.get(k, "")) for k in piped),
+        )
 
     # ---- helpers ----------------------------------------------------------------------
     def _label(self, q: dict[str, Any]) -> str:

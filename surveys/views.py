@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.storage import get_storage
 from formtools.wizard.storage.base import BaseStorage
+from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import SessionWizardView
 from wagtail import hooks
 from wagtail.views import serve as wagtail_serve
@@ -54,7 +55,7 @@ from .services import (
 CHANNEL_PATH_RE = re.compile(r"^(?:/[a-z]{2})?/s/(?P<code>[a-z0-9]{6,16})/")
 RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
-STORAGE = "formtools.wizard.storage.session.SessionStorage"
+STORAGE = f"{__name__}.SurveyStorage"
 # The id the response will be stored under, chosen before the last page is sent, so the
 # same submission sent twice is stored once (surveys.services.response_submit).
 SUBMISSION = "submission"
@@ -179,6 +180,32 @@ class FirstVisitStorage(BaseStorage):
 FIRST_VISIT_STORAGE = f"{__name__}.FirstVisitStorage"
 
 
+class SurveyStorage(SessionStorage):
+    """formtools' session storage, except that the wizard's state enters the session only
+    when it is first used and leaves it when the wizard is reset (an answer stored, a bot
+    turned away): a one-page survey sent in one go makes no session at all — the answer's
+    one Redis round trip is the rate limit's (docs/performance.md) — and a session that
+    held nothing but this survey is deleted with its cookie instead of being kept empty
+    until it expires."""
+
+    def __init__(self, prefix: str, request: HttpRequest, file_storage: Any = None) -> None:
+        BaseStorage.__init__(self, prefix, request, file_storage)
+
+    def _get_data(self) -> dict[str, Any]:
+        if self.prefix not in self.request.session:
+            self.init_data()
+        return super()._get_data()
+
+    data = property(_get_data, SessionStorage._set_data)
+
+    def reset(self) -> None:
+        super().reset()
+        session = self.request.session
+        del session[self.prefix]
+        if session.session_key is not None and not session.keys():
+            session.flush()
+
+
 class SurveyWizard(SessionWizardView):
     """formtools' session wizard over the frozen schema: one step per survey page, shown or
     skipped by surveys.logic. Answers live in the (cache-backed) session until done()."""
@@ -282,6 +309,7 @@ class SurveyWizard(SessionWizardView):
             questions=questions,
             pipes=answer_labels(self.schema, evaluation.answers),
             seed=self.seed(),
+            fields_key=(self.version.pk, self.version.created_at, step["key"]),
         )
 
     def get_form(self, step=None, data=None, files=None):
