@@ -186,22 +186,36 @@ class SurveyStorage(SessionStorage):
     turned away): a one-page survey sent in one go makes no session at all — the answer's
     one Redis round trip is the rate limit's (docs/performance.md) — and a session that
     held nothing but this survey is deleted with its cookie instead of being kept empty
-    until it expires."""
+    until it expires. The state is looked up in the session once per request (formtools
+    reads it some twenty times)."""
+
+    _data: dict[str, Any] | None = None
 
     def __init__(self, prefix: str, request: HttpRequest, file_storage: Any = None) -> None:
         BaseStorage.__init__(self, prefix, request, file_storage)
 
     def _get_data(self) -> dict[str, Any]:
-        if self.prefix not in self.request.session:
-            self.init_data()
-        return super()._get_data()
+        if self._data is None:
+            if self.prefix not in self.request.session:
+                self.init_data()
+            else:
+                self._data = self.request.session[self.prefix]
+            # formtools changes the state in place: the session is saved whenever it is
+            # read (as formtools' own storage does; a wizard reads it to change it).
+            self.request.session.modified = True
+        assert self._data is not None
+        return self._data
 
-    data = property(_get_data, SessionStorage._set_data)
+    def _set_data(self, value: dict[str, Any]) -> None:
+        self.request.session[self.prefix] = self._data = value
+
+    data = property(_get_data, _set_data)
 
     def reset(self) -> None:
         super().reset()
         session = self.request.session
         del session[self.prefix]
+        self._data = None
         if session.session_key is not None and not session.keys():
             session.flush()
 
