@@ -99,6 +99,11 @@ class QuestionBlock(blocks.StructBlock):
         label=_("Show only if"),
         help_text=_("Leave without rules to always show the question."),
     )
+    fixed = blocks.BooleanBlock(
+        required=False,
+        label=_("Keep in place"),
+        help_text=_("Stays where it is when the page shuffles its questions."),
+    )
 
     class Meta:
         icon = "form"
@@ -309,6 +314,14 @@ class StepBlock(blocks.StructBlock):
         required=False, features=["bold", "italic", "link"], label=_("Introduction")
     )
     questions = blocks.StreamBlock(QUESTION_BLOCKS, label=_("Questions"))
+    shuffle_questions = blocks.BooleanBlock(
+        required=False,
+        label=_("Shuffle the questions for each respondent"),
+        help_text=_(
+            "Each respondent sees this page's questions in an order of their own; headings, "
+            "texts and questions marked “Keep in place” stay where they are."
+        ),
+    )
     show_if = ConditionBlock(required=False, label=_("Show this page only if"))
     skip_rules = blocks.ListBlock(
         SkipRuleBlock(), default=[], label=_("After this page, skip ahead when…")

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .logic import PIPE_RE, pipe
+from .schema import answerable
 
 OTHER = "other"
 
@@ -57,6 +58,20 @@ def ordered_options(q: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     for i, option in zip(movable, shuffled, strict=True):
         options[i] = option
     return options
+
+
+def ordered_questions(step: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    """A page's questions in display order: shuffled per respondent when the page asks
+    for it; headings, texts and questions marked to keep their place stay put."""
+    questions = list(step["questions"])
+    if not step.get("shuffle"):
+        return questions
+    movable = [i for i, q in enumerate(questions) if answerable(q) and not q.get("fixed")]
+    shuffled = [questions[i] for i in movable]
+    random.Random(f"{seed}:{step['key']}").shuffle(shuffled)
+    for i, q in zip(movable, shuffled, strict=True):
+        questions[i] = q
+    return questions
 
 
 # A step's fields, built once per survey version, step, language, questions shown and

@@ -76,6 +76,15 @@ class SurveyPage(AnsweredPage):
         _("days a saved answer can be resumed"), default=7
     )
     listed = models.BooleanField(_("list on the library's front page"), default=True)
+    invitation_only = models.BooleanField(
+        _("by invitation only"),
+        default=False,
+        help_text=_(
+            "Only the links in the panel's invitations open the survey. Its own address, QR "
+            "codes and embeds say that it is by invitation, so nobody invited answers twice "
+            "(once by invitation, once anonymously)."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -93,6 +102,7 @@ class SurveyPage(AnsweredPage):
         MultiFieldPanel(
             [
                 FieldPanel("one_response_per_browser"),
+                FieldPanel("invitation_only"),
                 FieldPanel("store_date"),
                 FieldPanel("resume_days"),
                 FieldPanel("listed"),

@@ -68,6 +68,7 @@ def state_title(state: str) -> str:
         "not_open": _("This survey has not opened yet"),
         "full": _("This survey has all the answers it needs"),
         "already": _("You have already answered this survey"),
+        "invitation_only": _("This survey is by invitation"),
         "screened_out": _("Thank you for your interest"),
         "thanks": _("Thank you for your answers"),
         "saved": _("Your answers are saved"),

@@ -87,6 +87,7 @@ def question(block_type: str, value: dict[str, Any]) -> dict[str, Any]:
         label=str(value.get("label") or ""),
         help=str(value.get("help_text") or ""),
         required=bool(value.get("required")) or block_type == "consent",
+        fixed=bool(value.get("fixed")),
     )
     if block_type in ("short_text", "long_text"):
         limit = settings.INNSIKT_MAX_TEXT_LENGTH
@@ -153,6 +154,7 @@ def compile_schema(body: list[Any]) -> Schema:
                 "key": step_value["key"],
                 "title": str(step_value.get("title") or ""),
                 "intro_html": _rich_text(step_value.get("intro")),
+                "shuffle": bool(step_value.get("shuffle_questions")),
                 "show_if": condition(step_value.get("show_if")),
                 "skip": [
                     {"when": condition(rule.get("when")), "target": str(rule.get("target") or "")}

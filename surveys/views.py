@@ -31,7 +31,7 @@ from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 from cms.selectors import content_cached
 
 from . import presentation
-from .forms import StepForm
+from .forms import StepForm, ordered_questions
 from .logic import Evaluation, evaluate
 from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
 from .presentation import answer_labels, questions_html, state_title
@@ -317,13 +317,17 @@ class SurveyWizard(SessionWizardView):
         visible = set(evaluation.questions.get(step["key"], []))
         if step["key"] not in evaluation.questions:
             visible = {q["key"] for q in step["questions"]}
-        questions = [q for q in step["questions"] if q["key"] in visible]
+        seed = self.seed()
+        questions = [q for q in ordered_questions(step, seed) if q["key"] in visible]
         return StepForm(
             data=data,
             questions=questions,
             pipes=answer_labels(self.schema, evaluation.answers),
-            seed=self.seed(),
-            fields_key=(self.version.pk, self.version.created_at, step["key"]),
+            seed=seed,
+            # A shuffled page's fields are in the respondent's own order: not kept.
+            fields_key=None
+            if step.get("shuffle")
+            else (self.version.pk, self.version.created_at, step["key"]),
         )
 
     def get_form(self, step=None, data=None, files=None):
@@ -474,7 +478,7 @@ class SurveyWizard(SessionWizardView):
         step, language and content generation and then kept (templates were two thirds
         of a survey page's time, docs/performance.md)."""
 
-        key = form.view_key()
+        key = None if self.steps_by_key[self.steps.current].get("shuffle") else form.view_key()
         if key is None:
             return questions_html(form)
         language = get_language() or settings.LANGUAGE_CODE
@@ -547,6 +551,10 @@ def survey_respond(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
         return _message(request, rt, state)
     if rt.page.one_response_per_browser and _survey_token(rt.page) in _done_keys(request):
         return _message(request, rt, "already")
+    if rt.page.invitation_only and pseudonym_session_key(rt.page) not in request.session:
+        # Only a panel invitation opens it (panel.views.invitation puts the pseudonym in
+        # the session): not the survey's address, a channel or a resumed draft on its own.
+        return _message(request, rt, "invitation_only", status=403)
     return wizard_view(request, runtime=rt)
 
 
