@@ -87,7 +87,9 @@ def _decisions(schema: Schema, answers: dict[str, Any]) -> list[str]:
             if step["key"] in seen:
                 clauses.append(_("page %(n)d is shown: %(why)s") % {"n": i + 1, "why": clause})
             elif not condition_holds(show_if, kept):
-                clauses.append(_("page %(n)d is left out: not %(why)s") % {"n": i + 1, "why": clause})
+                clauses.append(
+                    _("page %(n)d is left out: not %(why)s") % {"n": i + 1, "why": clause}
+                )
         if step["key"] in seen:
             for rule in step.get("skip") or []:
                 if rule.get("when") and condition_holds(rule["when"], kept):
@@ -138,7 +140,7 @@ def flow_diagram(schema: Schema) -> dict[str, Any]:
     and are numbered; the numbers match the list of skips under the diagram."""
     questions = questions_by_key(schema)
     steps = schema["steps"]
-    boxes = []
+    boxes: list[dict[str, Any]] = []
     for i, step in enumerate(steps):
         y = MARGIN + i * (BOX_H + GAP)
         shown_if = condition_clause(step.get("show_if"), questions)
@@ -168,7 +170,7 @@ def flow_diagram(schema: Schema) -> dict[str, Any]:
         {"x": MARGIN + BOX_W // 2, "y1": b["y"] + BOX_H, "y2": b["y"] + BOX_H + GAP}
         for b in boxes[:-1]
     ]
-    skips = []
+    skips: list[dict[str, Any]] = []
     lane = 0
     for i, step in enumerate(steps):
         for rule in step.get("skip") or []:

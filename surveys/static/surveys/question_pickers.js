@@ -1,0 +1,101 @@
+// Issue 17: keep a rule's question list to earlier pages and its options to the chosen
+// question, while editing. The lists come from the server (surveys.editor), each option
+// tagged with its page (data-page) or question (data-question); without this script they
+// offer the whole survey and saving checks the rest.
+(function () {
+  'use strict';
+  var STEP = /^body-(\d+)-value-/;
+
+  function stepPosition(name) {
+    // The step's position among the body's (not deleted) steps, from Wagtail's order inputs.
+    var match = STEP.exec(name || '');
+    if (!match) return null;
+    var own = document.querySelector('input[name="body-' + match[1] + '-order"]');
+    if (!own) return null;
+    var position = 0;
+    document.querySelectorAll('input[name$="-order"]').forEach(function (input) {
+      var m = /^body-(\d+)-order$/.exec(input.name);
+      if (!m) return;
+      var deleted = document.querySelector('input[name="body-' + m[1] + '-deleted"]');
+      if (deleted && deleted.value) return;
+      if (Number(input.value) < Number(own.value)) position += 1;
+    });
+    return position;
+  }
+
+  function limitQuestions(select) {
+    var position = stepPosition(select.name);
+    if (position === null) return;
+    var skip = select.name.indexOf('-skip_rules-') !== -1;
+    select.querySelectorAll('option[data-page]').forEach(function (option) {
+      var page = Number(option.dataset.page);
+      var allowed = skip ? page <= position : page < position;
+      option.hidden = !allowed && !option.selected;
+      option.disabled = !allowed && !option.selected;
+    });
+    select.querySelectorAll('optgroup').forEach(function (group) {
+      group.hidden = !group.querySelector('option:not([hidden])');
+    });
+  }
+
+  function limitPages(select) {
+    var position = stepPosition(select.name);
+    if (position === null) return;
+    select.querySelectorAll('option[data-page]').forEach(function (option) {
+      var later = Number(option.dataset.page) > position;
+      option.hidden = !later && !option.selected;
+      option.disabled = !later && !option.selected;
+    });
+  }
+
+  function limitOptions(name) {
+    // The option checkboxes of one rule: only the chosen question's stay shown.
+    var question = document.querySelector(
+      'select[name="' + name.replace(/-options$/, '-question') + '"]'
+    );
+    var chosen = question ? question.value : '';
+    var groups = new Set();
+    document.querySelectorAll('input[name="' + name + '"][data-question]').forEach(function (input) {
+      var item = input.closest('div') || input.parentElement;
+      var mine = input.dataset.question === chosen;
+      if (!mine) input.checked = false;
+      item.hidden = !mine;
+      if (item.parentElement) groups.add(item.parentElement);
+    });
+    groups.forEach(function (group) {
+      if (group.querySelector(':scope > label')) {
+        group.hidden = !Array.prototype.some.call(
+          group.querySelectorAll(':scope > div'), function (item) { return !item.hidden; }
+        );
+      }
+    });
+  }
+
+  function refresh(root) {
+    (root || document).querySelectorAll('select[data-innsikt-question-picker]').forEach(limitQuestions);
+    (root || document).querySelectorAll('select[data-innsikt-page-picker]').forEach(limitPages);
+    var names = new Set();
+    (root || document).querySelectorAll('input[data-innsikt-option-picker]').forEach(function (input) {
+      names.add(input.name);
+    });
+    names.forEach(limitOptions);
+  }
+
+  document.addEventListener('focusin', function (event) {
+    var target = event.target;
+    if (target.matches && target.matches('select[data-innsikt-question-picker]')) limitQuestions(target);
+    if (target.matches && target.matches('select[data-innsikt-page-picker]')) limitPages(target);
+  });
+  document.addEventListener('change', function (event) {
+    if (event.target.matches && event.target.matches('select[data-innsikt-question-picker]')) {
+      refresh();
+    }
+  });
+  var scheduled = false;
+  new MutationObserver(function () {
+    if (scheduled) return;
+    scheduled = true;
+    window.requestAnimationFrame(function () { scheduled = false; refresh(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener('DOMContentLoaded', function () { refresh(); });
+})();
