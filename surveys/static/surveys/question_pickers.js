@@ -71,7 +71,24 @@
     });
   }
 
+  function limitReportQuestions(select) {
+    // A report block's question list: only the chosen survey's questions.
+    var survey = document.querySelector(
+      'input[name="' + select.name.replace(/-(question|rows|columns)$/, '-survey') + '"]'
+    );
+    var chosen = survey ? survey.value : '';
+    select.querySelectorAll('option[data-survey]').forEach(function (option) {
+      var mine = !chosen || option.dataset.survey.split(' ').indexOf(chosen) !== -1;
+      option.hidden = !mine && !option.selected;
+      option.disabled = !mine && !option.selected;
+    });
+    select.querySelectorAll('optgroup').forEach(function (group) {
+      group.hidden = !group.querySelector('option:not([hidden])');
+    });
+  }
+
   function refresh(root) {
+    (root || document).querySelectorAll('select[data-innsikt-report-question]').forEach(limitReportQuestions);
     (root || document).querySelectorAll('select[data-innsikt-question-picker]').forEach(limitQuestions);
     (root || document).querySelectorAll('select[data-innsikt-page-picker]').forEach(limitPages);
     var names = new Set();
@@ -85,6 +102,7 @@
     var target = event.target;
     if (target.matches && target.matches('select[data-innsikt-question-picker]')) limitQuestions(target);
     if (target.matches && target.matches('select[data-innsikt-page-picker]')) limitPages(target);
+    if (target.matches && target.matches('select[data-innsikt-report-question]')) limitReportQuestions(target);
   });
   document.addEventListener('change', function (event) {
     if (event.target.matches && event.target.matches('select[data-innsikt-question-picker]')) {
