@@ -1,0 +1,82 @@
+"""Issue 17 in the browser: a researcher builds a branching condition in the Wagtail editor
+with the keyboard, picking the question and its option from lists (no key typed), saves,
+and reads the rule as a sentence and the flow's paths as text."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from surveys.models import SurveyPage
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = [
+    factories.step("om", factories.q("yes_no", "kort", "Har du lånekort?"), title="Om deg"),
+    factories.step("lan", factories.q("short_text", "hva", "Hva låner du?"), title="Lån"),
+    factories.step("slutt", factories.q("short_text", "ros", "Noe mer?"), title="Til slutt"),
+]
+
+
+def _signed_in(new_context, site_url, user):
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    context = new_context()
+    context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": site_url}]
+    )
+    return context.new_page()
+
+
+def test_a_branching_condition_built_with_the_keyboard(new_context, site_url, library_a):
+    survey = factories.survey(library_a, BODY, slug="kort")
+    researcher = factories.researcher("forsker", library_a)
+    tab = _signed_in(new_context, site_url, researcher)
+    tab.goto(site_url + reverse("wagtailadmin_pages:edit", args=[survey.pk]))
+    tab.wait_for_load_state("networkidle")
+    condition = tab.locator("#block_group-body-1-value-show_if-section")
+
+    # Page 2's "Show this page only if": open it and add a rule, with the keyboard.
+    condition.locator("button.w-panel__toggle").focus()
+    tab.keyboard.press("Enter")
+    condition.locator("[data-contentpath=rules] button[data-streamfield-list-add]").focus()
+    tab.keyboard.press("Enter")
+    question = tab.locator("select[name='body-1-value-show_if-rules-0-value-question']")
+    expect(question).to_be_visible()
+    # A real <select> with a label, offering page 1's question by its text — and not the
+    # questions of this page or later ones.
+    label = tab.locator("label[for='body-1-value-show_if-rules-0-value-question']")
+    expect(label).to_contain_text("Spørsmål")
+    question.focus()
+    later = question.locator("option[value='hva']")
+    expect(later).to_be_disabled()
+    tab.keyboard.type("Har")
+    expect(question).to_have_value("kort")
+    # The options of the chosen question only; tick "Nei" with the space bar.
+    no = tab.locator("input[name='body-1-value-show_if-rules-0-value-options'][value='kort:no']")
+    expect(no).to_be_visible()
+    no.focus()
+    tab.keyboard.press("Space")
+    expect(no).to_be_checked()
+
+    tab.locator("button.action-save").focus()  # "Save draft"
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    saved = SurveyPage.objects.get(pk=survey.pk).get_latest_revision_as_object()
+    rule = saved.body.get_prep_value()[1]["value"]["show_if"]["rules"][0]["value"]
+    assert rule["question"] == "kort" and rule["options"] == ["kort:no"]
+
+    # The rule as a sentence in the editor, in the researcher's language.
+    expect(tab.locator("#logic-in-words")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")
+
+    # The flow page: the diagram has a text equivalent listing every path.
+    tab.goto(site_url + reverse("surveys_flow", args=[survey.pk]))
+    expect(tab.locator("svg#flow-diagram[role=img] title")).to_have_count(1)
+    expect(tab.locator("#rules")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")
+    paths = tab.locator("#paths > li")
+    expect(paths).to_have_count(2)
+    expect(tab.locator("#paths")).to_contain_text("Sidene 1, 2, 3, så slutten.")
+    expect(tab.locator("#paths")).to_contain_text("Sidene 1, 3, så slutten.")
