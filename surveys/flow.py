@@ -74,27 +74,44 @@ def sample_values(q: dict[str, Any], rules: list[dict[str, Any]]) -> list[Any]:
 
 
 def _decisions(schema: Schema, answers: dict[str, Any]) -> list[str]:
-    """The page conditions and skip rules that decided this run, in words."""
+    """The page conditions and skip rules that decided this run, in words, page by page:
+    pages shown or left out by their condition, skip rules that fired, and skip rules of a
+    page seen that did not fire. Pages jumped over or after the end are not mentioned."""
     questions = questions_by_key(schema)
     result = evaluate(schema, answers)
     kept = result.answers
     clauses: list[str] = []
     seen = set(result.steps)
+    jump_to: int | None = None
     for i, step in enumerate(schema["steps"]):
+        if jump_to is not None:
+            if i < jump_to:
+                continue
+            jump_to = None
         show_if = step.get("show_if")
         if show_if and show_if.get("rules"):
             clause = condition_clause(show_if, questions)
             if step["key"] in seen:
                 clauses.append(_("page %(n)d is shown: %(why)s") % {"n": i + 1, "why": clause})
-            elif not condition_holds(show_if, kept):
+            else:
                 clauses.append(
                     _("page %(n)d is left out: not %(why)s") % {"n": i + 1, "why": clause}
                 )
-        if step["key"] in seen:
-            for rule in step.get("skip") or []:
-                if rule.get("when") and condition_holds(rule["when"], kept):
-                    clauses.append(skip_sentence(rule, schema, questions))
-                    break
+        if step["key"] not in seen:
+            continue
+        for rule in step.get("skip") or []:
+            if not rule.get("when"):
+                continue
+            if condition_holds(rule["when"], kept):
+                clauses.append(skip_sentence(rule, schema, questions))
+                if rule["target"] == END:
+                    return clauses
+                jump_to = _index(schema, rule["target"])
+                break
+            clauses.append(
+                _("after page %(n)d, no skip: not %(why)s")
+                % {"n": i + 1, "why": condition_clause(rule["when"], questions)}
+            )
     return clauses
 
 

@@ -142,6 +142,13 @@ def test_paths_are_every_distinct_way_through():
     with translation.override("en"):
         assert "Goes to page 3 (“C”) if “Card?” is “No”" in by_pages[(1, 3, 4)].because[0]
         assert any("Ends the survey if" in c for c in by_pages[(1, 2)].because[0])
+        assert by_pages[(1, 2, 4)].because == [
+            [
+                "after page 1, no skip: not “Card?” is “No”",
+                "after page 2, no skip: not “Loans?” is greater than 10",
+                "page 3 is left out: not “Card?” is “No”",
+            ]
+        ]
         assert path_summary(by_pages[(1, 2)]) == "Pages 1, 2; the survey ends early."
         assert path_summary(by_pages[(1, 2, 4)]) == "Pages 1, 2, 4, then the end."
 
