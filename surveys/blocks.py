@@ -143,7 +143,10 @@ class QuestionBlock(blocks.StructBlock):
     label = blocks.CharBlock(
         max_length=500,
         label=_("Question"),
-        help_text=_("Insert an earlier answer with {question-key}."),
+        help_text=_(
+            "To show an earlier answer, use “Insert an earlier answer…” beside the text "
+            "(it writes {question-key})."
+        ),
     )
     key = KeyBlock()
     help_text = blocks.CharBlock(required=False, max_length=500, label=_("Hint"))

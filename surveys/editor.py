@@ -178,17 +178,41 @@ class SurveyPageForm(LibraryPageForm):
         super().__init__(*args, **kwargs)
 
 
+def pipe_choices(schema: Schema) -> list[dict[str, Any]]:
+    """The answers a question's text can show (piping), by page: [{"key", "label", "page"}].
+    A question may show answers from pages before its own (surveys.logic checks it)."""
+    return [
+        {"key": q["key"], "label": _label(q), "page": i, "token": "{" + q["key"] + "}"}
+        for i, step in enumerate(schema["steps"])
+        for q in step["questions"]
+        if answerable(q)
+    ]
+
+
 class LogicPanel(HelpPanel):
     """The survey's rules as sentences, shown in the editor above the questions (as last
-    saved), with a link to the flow page."""
+    saved), with a link to the flow page; and the earlier answers a question's text can
+    show, which the script offers as a list beside each question's text (piping)."""
 
     class BoundPanel(HelpPanel.BoundPanel):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             page = self.instance
+            schema = body_schema(page)
             self.content = render_to_string(
                 "surveys/admin/logic_panel.html",
-                {"sentences": schema_sentences(body_schema(page)), "page": page},
+                {
+                    "sentences": schema_sentences(schema),
+                    "page": page,
+                    "pipes": pipe_choices(schema),
+                    "pipe_script": {
+                        "choices": pipe_choices(schema),
+                        "prompt": _("Insert an earlier answer…"),
+                        "insert": _("Insert"),
+                        "label": _("Show an earlier answer in the question"),
+                        "page": _("Page %(n)d"),
+                    },
+                },
             )
 
 
@@ -200,5 +224,6 @@ __all__ = [
     "SurveyPageForm",
     "editing_schema_set",
     "option_choices",
+    "pipe_choices",
     "question_choices",
 ]

@@ -1,6 +1,7 @@
 """Issue 17 in the browser: a researcher builds a branching condition in the Wagtail editor
-with the keyboard, picking the question and its option from lists (no key typed), saves,
-and reads the rule as a sentence and the flow's paths as text."""
+with the keyboard, picking the question and its option from lists (no key typed), pipes an
+earlier answer into a later question from a list, saves, and reads the rule as a sentence
+and the flow's paths as text."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -62,12 +63,28 @@ def test_a_branching_condition_built_with_the_keyboard(new_context, site_url, li
     tab.keyboard.press("Space")
     expect(no).to_be_checked()
 
+    # Piping without typing the key: page 3's question shows the answer from page 1.
+    pipe = tab.locator("#body-2-value-questions-0-value-label-pipe")
+    expect(pipe).to_have_attribute("aria-label", "Vis et tidligere svar i spørsmålet")
+    expect(pipe.locator("option")).to_have_count(3)  # the prompt and pages 1-2's questions
+    label = tab.locator("#body-2-value-questions-0-value-label")
+    label.focus()
+    tab.keyboard.press("End")
+    tab.keyboard.type(" Du svarte ")
+    pipe.focus()
+    tab.keyboard.type("Side 1")
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Enter")
+    expect(label).to_have_value("Noe mer? Du svarte {kort}")
+
     tab.locator("button.action-save").focus()  # "Save draft"
     with tab.expect_navigation():
         tab.keyboard.press("Enter")
     saved = SurveyPage.objects.get(pk=survey.pk).get_latest_revision_as_object()
     rule = saved.body.get_prep_value()[1]["value"]["show_if"]["rules"][0]["value"]
     assert rule["question"] == "kort" and rule["options"] == ["kort:no"]
+    piped = saved.body.get_prep_value()[2]["value"]["questions"][0]["value"]["label"]
+    assert piped == "Noe mer? Du svarte {kort}"
 
     # The rule as a sentence in the editor, in the researcher's language.
     expect(tab.locator("#logic-in-words")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")

@@ -87,7 +87,67 @@
     });
   }
 
+  var LABEL = /^body-(\d+)-value-questions-\d+-value-label$/;
+  var pipes = null;
+
+  function pipeChoices() {
+    if (pipes === null) {
+      var data = document.getElementById('innsikt-pipe-choices');
+      pipes = data ? JSON.parse(data.textContent) : false;
+    }
+    return pipes;
+  }
+
+  function addPipePicker(input) {
+    // Piping without typing: a list beside a question's text inserts {key} of an answer
+    // from an earlier page at the cursor.
+    var data = pipeChoices();
+    if (!data || input.dataset.innsiktPipes) return;
+    var position = stepPosition(input.name);
+    if (position === null) return;
+    var earlier = data.choices.filter(function (c) { return c.page < position; });
+    input.dataset.innsiktPipes = 'yes';
+    if (!earlier.length) return;
+    var select = document.createElement('select');
+    select.id = input.id + '-pipe';
+    select.setAttribute('aria-label', data.label);
+    select.className = 'innsikt-pipe-picker';
+    var prompt = document.createElement('option');
+    prompt.value = '';
+    prompt.textContent = data.prompt;
+    select.appendChild(prompt);
+    earlier.forEach(function (c) {
+      var option = document.createElement('option');
+      option.value = c.token;
+      option.textContent = data.page.replace('%(n)d', c.page + 1) + ': ' + c.label;
+      select.appendChild(option);
+    });
+    // A button inserts (arrow keys in a closed list change its value on every press, so a
+    // change of the list alone must not edit the text).
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button button-small button-secondary';
+    button.textContent = data.insert;
+    button.addEventListener('click', function () {
+      if (!select.value) return;
+      var at = input.selectionStart === null ? input.value.length : input.selectionStart;
+      input.value = input.value.slice(0, at) + select.value + input.value.slice(at);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      select.value = '';
+    });
+    var wrapper = document.createElement('span');
+    wrapper.className = 'innsikt-pipe';
+    wrapper.appendChild(select);
+    wrapper.appendChild(document.createTextNode(' '));
+    wrapper.appendChild(button);
+    input.insertAdjacentElement('afterend', wrapper);
+  }
+
   function refresh(root) {
+    (root || document).querySelectorAll('input[name$="-value-label"]').forEach(function (input) {
+      if (LABEL.test(input.name)) addPipePicker(input);
+    });
     (root || document).querySelectorAll('select[data-innsikt-report-question]').forEach(limitReportQuestions);
     (root || document).querySelectorAll('select[data-innsikt-question-picker]').forEach(limitQuestions);
     (root || document).querySelectorAll('select[data-innsikt-page-picker]').forEach(limitPages);
