@@ -7,12 +7,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from surveys.models import SurveyPage
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 BODY = [
     factories.step("om", factories.q("yes_no", "kort", "Har du lånekort?"), title="Om deg"),
@@ -97,3 +99,19 @@ def test_a_branching_condition_built_with_the_keyboard(new_context, site_url, li
     expect(paths).to_have_count(2)
     expect(tab.locator("#paths")).to_contain_text("Sidene 1, 2, 3, så slutten.")
     expect(tab.locator("#paths")).to_contain_text("Sidene 1, 3, så slutten.")
+    # The flow page's own content (diagram, paths, preview form) has no WCAG violation.
+    results = Axe().run(
+        tab,
+        context={"include": [[".innsikt-flow"]]},
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}},
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+    # Preview from page 3 with "Nei" on page 1: the page a respondent would see, piped.
+    tab.select_option("#id_start", "2")
+    tab.select_option("#id_answer-kort", "no")
+    tab.locator("#flow-preview button[type=submit]").focus()
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    expect(tab.locator("body")).to_contain_text("Noe mer? Du svarte Nei")
+    expect(tab.locator("button[type=submit]")).to_have_count(0)
