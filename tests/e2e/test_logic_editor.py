@@ -4,10 +4,10 @@ earlier answer into a later question from a list, saves, and reads the rule as a
 and the flow's paths as text."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from surveys.models import SurveyPage
