@@ -201,3 +201,45 @@ def test_diagram_has_a_box_per_page_the_end_and_numbered_skips():
     assert diagram["boxes"][2]["note"] == "Only if “Card?” is “No”"
     assert [s["number"] for s in diagram["skips"]] == [1, 2]
     assert len(diagram["arrows"]) == 4
+
+
+def test_picked_options_become_the_rules_value():
+    from surveys.schema import condition
+
+    raw = {
+        "match": "all",
+        "rules": [
+            {
+                "question": "why",
+                "operator": "any_of",
+                "value": "",
+                # An option of another question, left ticked after the question changed,
+                # does not count.
+                "options": ["why:author", "card:no", "why:topic"],
+            }
+        ],
+    }
+    assert condition(raw) == {
+        "match": "all",
+        "rules": [{"question": "why", "op": "any_of", "value": "author,topic"}],
+    }
+    # Old content without picked options keeps its typed value.
+    typed = {"match": "all", "rules": [{"question": "age", "operator": "gt", "value": " 17 "}]}
+    assert condition(typed)["rules"][0]["value"] == "17"
+
+
+def test_equals_with_several_options_is_explained_by_label():
+    from surveys.logic import validate_schema
+
+    schema = schema_of(
+        [
+            step("a", q("single_choice", "why", "What brought you?", options=["x", "y"])),
+            step("b", q("short_text", "t", "T"), show_if=cond(("why", "equals", "x,y"))),
+        ]
+    )
+    with translation.override("en"):
+        errors = validate_schema(schema)
+    assert errors == [
+        'Page 2: "is" and "is not" compare with one option of "What brought you?"; use "is '
+        'any of" for several.'
+    ]
