@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
+from cms.tenancy import library_id_for_page
 
 from . import admin_views, views
 from .interviews import admin_views as interview_views
@@ -14,6 +17,8 @@ from .interviews.choosers import quote_chooser_viewset
 from .interviews.models import InterviewCode, InterviewGuidePage, InterviewTheme
 from .log.models import ResearchLog
 from .models import FindingsReportPage
+from .report_pickers import report_surveys_set
+from .selectors import report_survey_questions
 
 
 @hooks.register("answer_page")
@@ -139,3 +144,21 @@ audit_log_register(ResearchLog)
 @hooks.register("register_admin_viewset")
 def register_research_log():
     return ResearchLogViewSet()
+
+
+def _report_pickers(page: Any) -> None:
+    library_id = library_id_for_page(page) if page.path else None
+    report_surveys_set(report_survey_questions(library_id))
+
+
+@hooks.register("before_edit_page")
+def report_pickers_for_edit(request, page):
+    """The report editor's question lists: the page's library's surveys (report_pickers)."""
+    if isinstance(page.specific_deferred, FindingsReportPage):
+        _report_pickers(page)
+
+
+@hooks.register("before_create_page")
+def report_pickers_for_create(request, parent_page, page_class):
+    if issubclass(page_class, FindingsReportPage):
+        _report_pickers(parent_page)

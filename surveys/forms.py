@@ -506,3 +506,75 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+class FlowPreviewForm(forms.Form):
+    """The flow page's preview chooser: the page to start at and answers to earlier pages'
+    questions (every one optional). Built from a compiled schema; the answers it returns are
+    keyed like a response's, so the preview runs them through surveys.logic like the wizard.
+    Option questions offer their options; anything else is typed."""
+
+    def __init__(self, *args: Any, schema: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = schema
+        steps = schema["steps"]
+        self.fields["start"] = forms.TypedChoiceField(
+            label=_("Start at"),
+            coerce=int,
+            choices=[
+                (i, _("Page %(n)d") % {"n": i + 1} + (f": {s['title']}" if s.get("title") else ""))
+                for i, s in enumerate(steps)
+            ],
+            initial=0,
+        )
+        self.groups: list[dict[str, Any]] = []
+        for i, step in enumerate(steps[:-1]):
+            names = []
+            for q in step["questions"]:
+                field = self._answer_field(q)
+                if field is not None:
+                    name = f"answer-{q['key']}"
+                    self.fields[name] = field
+                    names.append(name)
+            if names:
+                legend = _("Answers on page %(n)d") % {"n": i + 1}
+                self.groups.append({"legend": legend, "names": names, "page": i})
+
+    def _answer_field(self, q: dict[str, Any]) -> forms.Field | None:
+        label = str(q.get("label") or q.get("text") or q["key"])
+        if q["type"] in ("heading", "info", "matrix", "ranking"):
+            return None
+        if q.get("options") is not None:
+            labels = {"yes": _("Yes"), "no": _("No")}
+            choices = [
+                (o["key"], o["label"] or labels.get(o["key"], o["key"])) for o in q["options"]
+            ]
+            if q.get("other"):
+                choices.append((OTHER, _("Other")))
+            if q["type"] == "multiple_choice":
+                return forms.MultipleChoiceField(
+                    label=label,
+                    choices=choices,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            return forms.ChoiceField(
+                label=label, choices=[("", _("(no answer)")), *choices], required=False
+            )
+        return forms.CharField(label=label, required=False, max_length=500)
+
+    def bound_groups(self) -> list[dict[str, Any]]:
+        return [{**g, "fields": [self[name] for name in g["names"]]} for g in self.groups]
+
+    def preview_request(self) -> tuple[int, dict[str, Any]]:
+        """(start page index, answers to the pages before it); call after is_valid()."""
+        start = int(self.cleaned_data.get("start") or 0)
+        answers: dict[str, Any] = {}
+        for group in self.groups:
+            if group["page"] >= start:
+                continue
+            for name in group["names"]:
+                value = self.cleaned_data.get(name)
+                if value not in (None, "", []):
+                    answers[name.removeprefix("answer-")] = value
+        return start, answers

@@ -26,11 +26,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
 
-from cms.forms import LibraryPageForm
 from cms.models import AnsweredPage
 from cms.selectors import content_cached
 
 from .blocks import SurveyBodyBlock
+from .editor import LogicPanel, SurveyPageForm
 from .keys import assign_keys, saved_keys
 from .logic import validate_schema
 from .routes import route_match
@@ -47,7 +47,7 @@ def new_channel_code() -> str:
 
 
 class SurveyPage(AnsweredPage):
-    base_form_class = LibraryPageForm
+    base_form_class = SurveyPageForm
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
     body = StreamField(SurveyBodyBlock(), verbose_name=_("questions"), blank=True)
@@ -89,6 +89,7 @@ class SurveyPage(AnsweredPage):
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
+        LogicPanel(heading=_("Logic in words")),
         FieldPanel("body"),
         FieldPanel("thank_you_text"),
         FieldPanel("closed_text"),

@@ -45,11 +45,19 @@ def condition(raw: dict[str, Any] | None) -> dict[str, Any] | None:
         question = str(rule.get("question") or "").strip()
         if not question:
             continue
+        # Options picked in the editor are "question:option"; those of another question
+        # (left ticked after the rule's question changed) do not count.
+        picked = [
+            key
+            for q_key, sep, key in (str(o).partition(":") for o in rule.get("options") or [])
+            if sep and q_key == question and key
+        ]
+        value = ",".join(picked) if picked else str(rule.get("value") or "").strip()
         rules.append(
             {
                 "question": question,
                 "op": str(rule.get("operator") or "equals"),
-                "value": str(rule.get("value") or "").strip(),
+                "value": value,
             }
         )
     if not rules:
