@@ -32,6 +32,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = _BASE_DATABASES["default"].get(
     "CONN_HEALTH_CHECKS", False
 )
+DATABASES["default"]["ENGINE"] = "cms.postgresql"  # production's PostgreSQL backend
 CACHES = {"default": _cache_from_url(BENCH_CACHE_URL)}
 
 # Production's static storage (hashed names from a manifest), collected into bench/.static.
