@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from wagtail.models import Locale, Site
 
-from cms.models import LibrarySettings, StandardPage
+from cms.models import HomePage, LibrarySettings, StandardPage
 from surveys.models import Response, SurveyPage, SurveyVersion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,8 +82,18 @@ def test_load_demo_is_realistic_and_idempotent(db):
     )
     assert Site.objects.filter(hostname="baerum.localhost").exists()
     assert SurveyPage.objects.filter(locale__language_code="en").count() == 2
+    # Nynorsk: Bærum's survey, with the same question keys as the Bokmål original.
+    nn_survey = SurveyPage.objects.get(locale__language_code="nn")
+    original = nn_survey.get_translation(Locale.objects.get(language_code="nb"))
+    assert (nn_survey.slug, original.slug) == ("digitale-tenester", "digitale-tjenester")
+    assert _question_keys(nn_survey) == _question_keys(original) != []
+    assert "Kva tenester har du brukt sidan 2020?" in str(nn_survey.body.raw_data)
+    nynorsk = Locale.objects.get(language_code="nn")
+    for home in HomePage.objects.filter(locale__language_code="nb"):
+        assert home.get_translation(nynorsk).live  # each library's home page at /nn/
+    assert StandardPage.objects.filter(locale__language_code="nn").count() == 4
     assert Response.objects.count() >= 300
-    assert SurveyVersion.objects.count() == 4
+    assert SurveyVersion.objects.count() == 5
     # The demo findings report shows every block it asks for (no editor-facing problem).
     from research.models import FindingsReportPage
     from research.reports.services import report_html
@@ -108,6 +118,14 @@ def test_load_demo_is_realistic_and_idempotent(db):
         Response.objects.count(),
         SurveyVersion.objects.count(),
     ) == counts
+
+
+def _question_keys(survey: SurveyPage) -> list[str]:
+    return [
+        question["value"]["key"]
+        for step in survey.body.raw_data
+        for question in step["value"]["questions"]
+    ]
 
 
 def test_starting_django_loads_no_analysis_libraries():
