@@ -74,15 +74,18 @@ def content_cached(name: str, build: Callable[[], T], timeout: int = 60 * 60) ->
 
 def page_language_links(
     page: Page, current: str, languages: list[tuple[str, str]], request: Any
-) -> list[dict[str, str]]:
-    """Links to a page's live translations (else the translated site root, else the same
-    path under the other language prefix), cached per content generation."""
+) -> list[dict[str, Any]]:
+    """A link per language of ``languages``, in their order: the current one to this page
+    (marked ``current``), the others to the page's live translation (else the translated
+    site root, else the same path under the other language prefix). Cached per content
+    generation."""
 
-    def build() -> list[dict[str, str]]:
-        links = []
+    def build() -> list[dict[str, Any]]:
+        links: list[dict[str, Any]] = []
         site = Site.find_for_request(request)
         for code, name in languages:
             if code == current:
+                links.append({"code": code, "name": name, "url": request.path, "current": True})
                 continue
             url = None
             for candidate in (page, site.root_page if site else None):

@@ -4,15 +4,16 @@ channels with their posters — each scoped to the libraries the user works for.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cms.formatting import in_language
 from cms.models import LibrarySettings
 from cms.tenancy import library_sites_for_user
-from surveys.posters import poster_pdf, poster_svg
+from surveys.posters import poster_language, poster_pdf, poster_svg
 
 from .models import LoanImport, SignupChannel
 from .selectors import (
@@ -140,11 +141,18 @@ def signup_channels(request):
 def signup_channel_poster(request, channel_id: int, fmt: str):
     channel = signup_channel_get_for_user(request.user, channel_id)
     site = channel.page.get_site()
+    try:
+        language = poster_language(channel.page.locale.language_code, request.GET.get("language"))
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    with in_language(language):  # the address under the poster's language prefix (/nn/…)
+        url = _channel_url(channel)
     kwargs = {
         "library": (LibrarySettings.for_site(site).library_name or site.site_name) if site else "",
         "title": channel.page.title,
         "event": channel.name,
-        "url": _channel_url(channel),
+        "url": url,
+        "language": language,
     }
     if fmt == "pdf":
         response = HttpResponse(poster_pdf(**kwargs), content_type="application/pdf")

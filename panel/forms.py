@@ -3,6 +3,7 @@ step (surveys.forms.StepForm and its templates)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from surveys.schema import question
@@ -45,7 +46,8 @@ def signup_questions(
             "show_if": None,
             "randomise": False,
             "other": False,
-            "options": [_option("nb", "Norsk bokmål"), _option("en", "English")],
+            # Every interface language, each named in itself (settings.LANGUAGES).
+            "options": [_option(code, name) for code, name in settings.LANGUAGES],
         },
         {
             "type": "single_choice",

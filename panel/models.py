@@ -55,6 +55,11 @@ class ConsentText(LibraryReferences, models.Model):
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     version = models.PositiveIntegerField(_("version"), editable=False)
     text_nb = models.TextField(_("text (Norwegian Bokmål)"))
+    text_nn = models.TextField(
+        _("text (Norwegian Nynorsk)"),
+        blank=True,
+        help_text=_("Empty: members who read Nynorsk are shown the Bokmål text."),
+    )
     text_en = models.TextField(_("text (English)"))
     material = models.BooleanField(
         _("material change"),
@@ -67,6 +72,7 @@ class ConsentText(LibraryReferences, models.Model):
         FieldPanel("library"),
         FieldPanel("purpose"),
         FieldPanel("text_nb"),
+        FieldPanel("text_nn"),
         FieldPanel("text_en"),
         FieldPanel("material"),
     ]
@@ -99,7 +105,10 @@ class ConsentText(LibraryReferences, models.Model):
             )
 
     def text(self, language: str) -> str:
-        return self.text_en if language == "en" else self.text_nb
+        """The text in ``language`` (a code of settings.LANGUAGES); the Bokmål text where
+        this version has none in that language (an empty Nynorsk text, a language added
+        without a field here)."""
+        return str(getattr(self, f"text_{language}", "") or self.text_nb)
 
 
 class PanelMember(models.Model):

@@ -10,19 +10,20 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
+from cms.formatting import in_language
 from cms.models import LibrarySettings
 
 from .flow import flow_diagram, flow_paths, path_summary
 from .forms import FlowPreviewForm
 from .models import Channel, Response, SurveyPage
-from .posters import poster_pdf, poster_svg
+from .posters import poster_language, poster_pdf, poster_svg
 from .presentation import answer_text, survey_preview
 from .selectors import (
     survey_draft_schema,
@@ -165,11 +166,18 @@ def channel_poster(request, channel_id: int, fmt: str):
     if channel is None:
         raise Http404
     page = survey_get_for_user(request.user, channel.survey_id)
+    try:
+        language = poster_language(page.locale.language_code, request.GET.get("language"))
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    with in_language(language):  # the address under the poster's language prefix (/nn/s/…)
+        url = _public_url(page, channel)
     kwargs = {
         "library": _library_name(page),
         "title": page.title,
         "event": channel.name,
-        "url": _public_url(page, channel),
+        "url": url,
+        "language": language,
     }
     if fmt == "pdf":
         response = HttpResponse(poster_pdf(**kwargs), content_type="application/pdf")

@@ -1,12 +1,21 @@
 """Demo content drawn from the libraries' own story (shared/CONTEXT.md): Sølvberget's
 "Brukerinnsikt 2.0" event-visitor survey and Bærum's survey on digital services.
 
-Each text is (Norwegian Bokmål, English); keys are fixed so the two translations share them.
+Each text is (Norwegian Bokmål, English) or (Norwegian Bokmål, English, Norwegian Nynorsk);
+``lang`` is the index (0 nb, 1 en, 2 nn), and a text without a Nynorsk version reads in
+Bokmål. Keys are fixed so every translation shares them.
 """
 
 from typing import Any
 
-T = tuple[str, str]
+T = tuple[str, str] | tuple[str, str, str]
+
+NB, EN, NN = 0, 1, 2  # the indexes of a text's translations
+
+
+def text(value: T, lang: int) -> str:
+    """``value`` in language ``lang``; Bokmål where it has no such translation."""
+    return value[lang] if lang < len(value) else value[NB]
 
 
 def _opts(*options: tuple[str, T] | tuple[str, T, bool], lang: int) -> list[dict[str, Any]]:
@@ -14,7 +23,9 @@ def _opts(*options: tuple[str, T] | tuple[str, T, bool], lang: int) -> list[dict
     for option in options:
         key, label = option[0], option[1]
         fixed = bool(option[2]) if len(option) > 2 else False  # type: ignore[misc]
-        out.append({"type": "item", "value": {"key": key, "label": label[lang], "fixed": fixed}})
+        out.append(
+            {"type": "item", "value": {"key": key, "label": text(label, lang), "fixed": fixed}}
+        )
     return out
 
 
@@ -40,15 +51,15 @@ def _q(
 ) -> dict[str, Any]:
     value = {
         "key": key,
-        "label": label[lang],
-        "help_text": help_text[lang],
+        "label": text(label, lang),
+        "help_text": text(help_text, lang),
         "required": required,
         "show_if": show_if or {"match": "all", "rules": []},
     }
     for name, v in extra.items():
         value[name] = (
-            v[lang]
-            if isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, str) for x in v)
+            text(v, lang)
+            if isinstance(v, tuple) and len(v) in (2, 3) and all(isinstance(x, str) for x in v)
             else v
         )
     return {"type": kind, "value": value}
@@ -67,8 +78,8 @@ def _step(
         "type": "step",
         "value": {
             "key": key,
-            "title": title[lang],
-            "intro": intro[lang],
+            "title": text(title, lang),
+            "intro": text(intro, lang),
             "questions": questions,
             "show_if": show_if or {"match": "all", "rules": []},
             "skip_rules": [{"type": "item", "value": s} for s in (skip or [])],
@@ -147,7 +158,11 @@ def solvberget_events(lang: int) -> list[dict[str, Any]]:
                     ("Hva bruker du biblioteket til?", "What do you use the library for?"),
                     lang,
                     required=False,
-                    help_text=("Velg alt som passer.", "Choose all that apply."),
+                    help_text=(
+                        "Velg alt som passer.",
+                        "Choose all that apply.",
+                        "Vel alt som passar.",
+                    ),
                     randomise=True,
                     other=True,
                     options=_opts(
@@ -232,17 +247,17 @@ def solvberget_events(lang: int) -> list[dict[str, Any]]:
 
 def baerum_digital(lang: int) -> list[dict[str, Any]]:
     services = [
-        ("takeaway", ("Takeaway-bibliotek", "Takeaway library")),
-        ("strommet", ("Strømmede arrangementer", "Streamed events")),
-        ("podkast", ("Podkastserien", "The podcast series")),
-        ("sprakkafe", ("Digital språkkafé", "Digital language café")),
-        ("ebok", ("E-bøker", "E-books")),
-        ("elydbok", ("E-lydbøker", "E-audiobooks")),
+        ("takeaway", ("Takeaway-bibliotek", "Takeaway library", "Takeaway-bibliotek")),
+        ("strommet", ("Strømmede arrangementer", "Streamed events", "Strøymde arrangement")),
+        ("podkast", ("Podkastserien", "The podcast series", "Podkastserien")),
+        ("sprakkafe", ("Digital språkkafé", "Digital language café", "Digital språkkafé")),
+        ("ebok", ("E-bøker", "E-books", "E-bøker")),
+        ("elydbok", ("E-lydbøker", "E-audiobooks", "E-lydbøker")),
     ]
     return [
         _step(
             "tjenester",
-            ("Digitale tjenester", "Digital services"),
+            ("Digitale tjenester", "Digital services", "Digitale tenester"),
             lang,
             [
                 _q(
@@ -251,10 +266,15 @@ def baerum_digital(lang: int) -> list[dict[str, Any]]:
                     (
                         "Hvilke tjenester har du brukt siden 2020?",
                         "Which services have you used since 2020?",
+                        "Kva tenester har du brukt sidan 2020?",
                     ),
                     lang,
                     required=False,
-                    help_text=("Velg alt som passer.", "Choose all that apply."),
+                    help_text=(
+                        "Velg alt som passer.",
+                        "Choose all that apply.",
+                        "Vel alt som passar.",
+                    ),
                     options=_opts(*services, lang=lang),
                 ),
                 _q(
@@ -263,6 +283,7 @@ def baerum_digital(lang: int) -> list[dict[str, Any]]:
                     (
                         "Omtrent hvor mange e-bøker og e-lydbøker lånte du i fjor?",
                         "About how many e-books and e-audiobooks did you borrow last year?",
+                        "Omtrent kor mange e-bøker og e-lydbøker lånte du i fjor?",
                     ),
                     lang,
                     required=False,
@@ -275,34 +296,49 @@ def baerum_digital(lang: int) -> list[dict[str, Any]]:
         ),
         _step(
             "vurdering",
-            ("Din vurdering", "Your view"),
+            ("Din vurdering", "Your view", "Korleis du vurderer det"),
             lang,
             [
                 _q(
                     "rating",
                     "ebibliotek",
-                    ("Hvordan vurderer du e-biblioteket?", "How do you rate the e-library?"),
+                    (
+                        "Hvordan vurderer du e-biblioteket?",
+                        "How do you rate the e-library?",
+                        "Korleis vurderer du e-biblioteket?",
+                    ),
                     lang,
-                    left_label=("Dårlig", "Poor"),
-                    right_label=("Utmerket", "Excellent"),
+                    left_label=("Dårlig", "Poor", "Dårleg"),
+                    right_label=("Utmerket", "Excellent", "Utmerkt"),
                 ),
                 _q(
                     "matrix",
                     "enighet",
-                    ("Hvor enig er du?", "How much do you agree?"),
+                    ("Hvor enig er du?", "How much do you agree?", "Kor einig er du?"),
                     lang,
                     rows=_opts(
                         (
                             "hjem",
-                            ("Biblioteket kommer hjem til meg", "The library comes home to me"),
+                            (
+                                "Biblioteket kommer hjem til meg",
+                                "The library comes home to me",
+                                "Biblioteket kjem heim til meg",
+                            ),
                         ),
-                        ("reise", ("Jeg reiser mindre for å låne", "I travel less to borrow")),
+                        (
+                            "reise",
+                            (
+                                "Jeg reiser mindre for å låne",
+                                "I travel less to borrow",
+                                "Eg reiser mindre for å låne",
+                            ),
+                        ),
                         lang=lang,
                     ),
                     columns=_opts(
-                        ("uenig", ("Uenig", "Disagree")),
-                        ("noytral", ("Verken eller", "Neither")),
-                        ("enig", ("Enig", "Agree")),
+                        ("uenig", ("Uenig", "Disagree", "Ueinig")),
+                        ("noytral", ("Verken eller", "Neither", "Verken eller")),
+                        ("enig", ("Enig", "Agree", "Einig")),
                         lang=lang,
                     ),
                 ),
@@ -312,6 +348,7 @@ def baerum_digital(lang: int) -> list[dict[str, Any]]:
                     (
                         "Ranger tjenestene etter hvor viktige de er for deg",
                         "Rank the services by how important they are to you",
+                        "Ranger tenestene etter kor viktige dei er for deg",
                     ),
                     lang,
                     required=False,
@@ -323,6 +360,7 @@ def baerum_digital(lang: int) -> list[dict[str, Any]]:
                     (
                         "Jeg forstår at svarene lagres uten navn.",
                         "I understand that the answers are stored without my name.",
+                        "Eg forstår at svara blir lagra utan namn.",
                     ),
                     lang,
                 ),
@@ -336,11 +374,12 @@ SITES = [
         "slug": "solvberget",
         "hostname": "localhost",
         "default": True,
-        "name": ("Sølvberget", "Sølvberget"),
+        "name": ("Sølvberget", "Sølvberget", "Sølvberget"),
         "library_name": "Sølvberget – Stavanger bibliotek og kulturhus",
         "intro": (
             "<p>Hjelp oss å lage et bedre bibliotek. Svarene er anonyme.</p>",
             "<p>Help us make a better library. Your answers are anonymous.</p>",
+            "<p>Hjelp oss å lage eit betre bibliotek. Svara er anonyme.</p>",
         ),
         "group": "Sølvberget researchers",
         "researcher": "forsker.stavanger",
@@ -364,21 +403,35 @@ SITES = [
         "slug": "baerum",
         "hostname": "baerum.localhost",
         "default": False,
-        "name": ("Bærum bibliotek", "Bærum Library"),
+        "name": ("Bærum bibliotek", "Bærum Library", "Bærum bibliotek"),
         "library_name": "Bærum bibliotek",
         "intro": (
             "<p>Biblioteket kommer hjem til deg. Fortell oss hvordan det fungerer.</p>",
             "<p>The library comes home to you. Tell us how it works.</p>",
+            "<p>Biblioteket kjem heim til deg. Fortel oss korleis det fungerer.</p>",
         ),
         "group": "Bærum researchers",
         "researcher": "forsker.baerum",
         "survey": {
-            "slug": ("digitale-tjenester", "digital-services"),
-            "title": ("Bibliotekets digitale tjenester", "The library's digital services"),
+            "slug": ("digitale-tjenester", "digital-services", "digitale-tenester"),
+            "title": (
+                "Bibliotekets digitale tjenester",
+                "The library's digital services",
+                "Dei digitale tenestene til biblioteket",
+            ),
             "intro": (
                 "<p>Om takeaway, strømming, podkast, språkkafé og e-bøker.</p>",
                 "<p>About takeaway, streaming, podcast, language café and e-books.</p>",
+                "<p>Om takeaway, strøyming, podkast, språkkafé og e-bøker.</p>",
             ),
+            # Translated into Nynorsk too (the demo's nn survey: same keys as the original);
+            # title, slug, intro and questions from their third texts.
+            "nynorsk": {
+                "thank_you_text": (
+                    "<p>Tusen takk! Svara hjelper oss å lage eit betre bibliotek.</p>"
+                ),
+                "closed_text": "<p>Undersøkinga er avslutta.</p>",
+            },
             "body": baerum_digital,
             "channels": [("link", "Nettsiden", "")],
             "responses": 180,
@@ -386,6 +439,7 @@ SITES = [
     },
 ]
 
+# (title nb, title en, body nb, body en, title nn, body nn)
 ACCESSIBILITY = (
     "Tilgjengelighetserklæring",
     "Accessibility statement",
@@ -395,6 +449,10 @@ ACCESSIBILITY = (
     "<p>We follow the universal-design requirements (WCAG 2.1 AA). Every form works without "
     "JavaScript, with a keyboard and with a screen reader. Found a problem? Write to us and we "
     "will fix it.</p>",
+    "Tilgjengeerklæring",
+    "<p>Vi følgjer krava til universell utforming (WCAG 2.1 AA). Alle skjema fungerer utan "
+    "JavaScript, med tastatur og med skjermlesar. Fann du ein feil? Skriv til oss, så rettar "
+    "vi han.</p>",
 )
 PRIVACY = (
     "Personvern",
@@ -403,6 +461,10 @@ PRIVACY = (
     "tidspunkt, bare datoen. Resultater vises aldri for grupper på færre enn fem personer.</p>",
     "<p>The surveys are anonymous: we do not store IP address, browser or time, only the "
     "date. Results are never shown for groups of fewer than five people.</p>",
+    "Personvern",
+    "<p>Spørjeundersøkingane er anonyme: vi lagrar ikkje IP-adresse, nettlesar eller "
+    "tidspunkt, berre datoen. Resultat blir aldri viste for grupper på færre enn fem "
+    "personar.</p>",
 )
 
 
@@ -414,14 +476,19 @@ CONSENTS = {
         "som helst.",
         "I want to join Sølvberget's user panel. You may e-mail me about surveys and "
         "interviews, at most three times a quarter. I can leave at any time.",
+        "Eg vil vere med i brukarpanelet til Sølvberget. De kan sende meg e-post om "
+        "undersøkingar og intervju, høgst tre gonger i kvartalet. Eg kan melde meg ut når "
+        "som helst.",
     ),
     "loan_linking": (
         "Dere kan koble svarene mine med hvor mye jeg har lånt (i grupper, aldri enkeltlån).",
         "You may link my answers with how much I borrow (in bands, never single loans).",
+        "De kan kople svara mine med kor mykje eg har lånt (i grupper, aldri enkeltlån).",
     ),
     "interviews": (
         "Dere kan spørre meg om et intervju på 30 minutter.",
         "You may ask me for a 30-minute interview.",
+        "De kan spørje meg om eit intervju på 30 minutt.",
     ),
 }
 

@@ -1,7 +1,8 @@
 """The demo loader (`manage.py load_demo`): two libraries (Wagtail sites) with researchers,
-pages in Norwegian Bokmål and English, surveys with channels, synthetic answers, a panel and
-an interview round. Idempotent. It sits on top of every app: the only cms module the import
-contracts (pyproject.toml) let import surveys, panel and research."""
+pages in Norwegian Bokmål, Nynorsk and English (Bærum's survey in all three), surveys with
+channels, synthetic answers, a panel and an interview round. Idempotent. It sits on top of
+every app: the only cms module the import contracts (pyproject.toml) let import surveys,
+panel and research."""
 
 import json
 import random
@@ -87,6 +88,7 @@ class LoadDemoCommand(BaseCommand):
         self.port = port
         nb, _ = Locale.objects.get_or_create(language_code="nb")
         en, _ = Locale.objects.get_or_create(language_code="en")
+        nn, _ = Locale.objects.get_or_create(language_code="nn")
         credentials = _credentials()
         with transaction.atomic():
             self._users(credentials["password"])
@@ -96,7 +98,7 @@ class LoadDemoCommand(BaseCommand):
                 Site.objects.filter(root_page=page).delete()
                 page.delete()
             for spec in demo.SITES:
-                self._site(spec, root, nb, en)
+                self._site(spec, root, nb, en, nn)
         for spec in demo.SITES:
             self._responses(spec)
         self._panel(nb, en)
@@ -113,7 +115,7 @@ class LoadDemoCommand(BaseCommand):
         admin.set_password(password)
         admin.save()
 
-    def _site(self, spec: dict[str, Any], root: Page, nb: Locale, en: Locale) -> None:
+    def _site(self, spec: dict[str, Any], root: Page, nb: Locale, en: Locale, nn: Locale) -> None:
         home = HomePage.objects.filter(slug=spec["slug"], locale=nb).first()
         if home is None:
             home = HomePage(
@@ -122,6 +124,7 @@ class LoadDemoCommand(BaseCommand):
             root.add_child(instance=home)
             _publish(home)
         home_en = _translate(home, en, title=spec["name"][1], intro=spec["intro"][1])
+        home_nn = _translate(home, nn, title=spec["name"][2], intro=spec["intro"][2])
         Site.objects.filter(hostname=spec["hostname"]).exclude(port=self.port).delete()
         site, _ = Site.objects.update_or_create(
             hostname=spec["hostname"],
@@ -134,7 +137,7 @@ class LoadDemoCommand(BaseCommand):
         )
 
         pages = {}
-        for key, (title_nb, title_en, body_nb, body_en) in (
+        for key, (title_nb, title_en, body_nb, body_en, title_nn, body_nn) in (
             ("accessibility", demo.ACCESSIBILITY),
             ("privacy", demo.PRIVACY),
         ):
@@ -151,6 +154,7 @@ class LoadDemoCommand(BaseCommand):
                 body=body_en,
                 slug="accessibility" if key == "accessibility" else "privacy",
             )
+            _translate(page, nn, title=title_nn, body=body_nn, slug=slug)
             pages[key] = page
 
         library = LibrarySettings.for_site(site)
@@ -159,7 +163,7 @@ class LoadDemoCommand(BaseCommand):
         library.privacy_page = pages["privacy"]
         library.save()
 
-        researchers_group_ensure(name=spec["group"], homes=[home, home_en])
+        researchers_group_ensure(name=spec["group"], homes=[home, home_en, home_nn])
         User = get_user_model()
         researcher, _ = User.objects.get_or_create(username=spec["researcher"])
         researcher.set_password(_credentials()["password"])
@@ -191,17 +195,31 @@ class LoadDemoCommand(BaseCommand):
             thank_you_text="<p>Thank you! Your answers help us make a better library.</p>",
             closed_text="<p>The survey has closed.</p>",
         )
+        if "nynorsk" in s:  # the survey translated into Nynorsk, with the same keys
+            _translate(
+                survey,
+                nn,
+                title=s["title"][2],
+                slug=s["slug"][2],
+                intro=s["intro"][2],
+                body=s["body"](2),
+                **s["nynorsk"],
+            )
 
     def _panel(self, nb: Locale, en: Locale) -> None:
         """Sølvberget's panel: consent texts, a sign-up page, a segment, and members."""
         home = HomePage.objects.get(slug="solvberget", locale=nb)
         site = Site.objects.get(root_page=home)
         texts: dict[str, ConsentText] = {}
-        for purpose, (text_nb, text_en) in demo.CONSENTS.items():
+        for purpose, (text_nb, text_en, text_nn) in demo.CONSENTS.items():
             text = ConsentText.objects.filter(library=site, purpose=purpose).first()
             if text is None:
                 text = ConsentText.objects.create(
-                    library=site, purpose=purpose, text_nb=text_nb, text_en=text_en
+                    library=site,
+                    purpose=purpose,
+                    text_nb=text_nb,
+                    text_en=text_en,
+                    text_nn=text_nn,
                 )
             texts[purpose] = text
         page = PanelSignupPage.objects.child_of(home).first()
@@ -247,7 +265,7 @@ class LoadDemoCommand(BaseCommand):
             member = PanelMember.objects.create(
                 library=site,
                 email=f"medlem{n:03d}@example.org",
-                language=rng.choice(["nb", "nb", "en"]),
+                language=rng.choice(["nb", "nn", "en"]),
                 age_band=rng.choice(["18-19", "20-24", "25-34", "35-49", "50-66"]),
                 attributes=synthetic_answers(
                     {
@@ -512,7 +530,7 @@ class LoadDemoCommand(BaseCommand):
                     version=version,
                     channel=channel,
                     channel_kind=channel.kind if channel else Channel.Kind.LINK,
-                    language=rng.choice(["nb", "nb", "nb", "en"]),
+                    language=rng.choice(["nb", "nb", "nn", "en"]),
                     answers=synthetic_answers(version.schema, rng),
                     submitted_on=today - timedelta(days=rng.randint(0, 60)),
                 )

@@ -205,10 +205,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Internationalisation: Norwegian Bokmål by default, English at /en/.
+# Internationalisation: Norwegian Bokmål by default, Nynorsk at /nn/, English at /en/.
+# A language is a line here and a catalogue in locale/ (docs/languages.md); names are
+# autonyms, as the language switch shows them to readers of that language.
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")]
+# locale/ is the project's own (makemessages writes it); locale_wagtail/ fills in Wagtail's own
+# admin strings that Wagtail's nb catalogue lacks (Wagtail has no nn one): after locale/,
+# before the apps' catalogues (docs/languages.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_wagtail"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

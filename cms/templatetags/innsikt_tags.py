@@ -27,18 +27,19 @@ def _chrome(context) -> dict:
 
 @register.inclusion_tag("cms/language_switch.html", takes_context=True)
 def language_switch(context):
-    """Links to this page in the other interface languages: the page's translation if it
-    has one, else the same address under the other language prefix."""
+    """Links to this page in every interface language (nb / nn / en), the current one marked
+    for screen readers (aria-current): the page's translation if it has one, else the same
+    address under the other language prefix."""
     request = context.get("request")
     page = context.get("page")
     current = get_language()
     if isinstance(page, Page) and not context.get("plain_language_urls") and request:
         return {"links": page_language_links(page, current, settings.LANGUAGES, request)}
     links = []
+    path = request.get_full_path() if request is not None else "/"
     for code, name in settings.LANGUAGES:
-        if code != current:
-            path = request.get_full_path() if request is not None else "/"
-            links.append({"code": code, "name": name, "url": translate_url(path, code)})
+        url = path if code == current else translate_url(path, code)
+        links.append({"code": code, "name": name, "url": url, "current": code == current})
     return {"links": links}
 
 

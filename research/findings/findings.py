@@ -60,6 +60,9 @@ def _words(language: str, k: int) -> dict[str, str]:
         "detractors": gettext("Detractors (0–6)"),
         "answered": gettext("Answers"),
         "channel": gettext("Channel"),
+        # The channel column's value for answers given at the survey's own address
+        # (research.selectors.survey_channel_labels): a code in exports, words in a table.
+        "link": gettext("Survey address"),
         # In the admin a segment is an "utvalg"; a cross-tab's axis keeps "Segment".
         "segment": pgettext("cross-tab axis", "Segment"),
         "language": gettext("Language"),
@@ -226,7 +229,7 @@ def _axis(
     if isinstance(spec, pd.Series):
         return spec, words.get(str(spec.name), str(spec.name)), {}
     if isinstance(spec, str):
-        return spec, words.get(spec, spec), {}
+        return spec, words.get(spec, spec), {"link": words["link"]} if spec == "channel" else {}
 
     return spec, str(spec.get("label") or spec["key"]), dict(categories(spec))
 

@@ -1,6 +1,7 @@
-"""Numbers and percentages in the reader's language (cms/formatting.py): exact text for nb and
-en, and a new language from its catalogue and Django's formats alone, without code."""
+"""Numbers, percentages and dates in the reader's language (cms/formatting.py): exact text for
+nb, nn and en, and a new language from its catalogue and Django's formats alone, without code."""
 
+import datetime
 import math
 import re
 import subprocess
@@ -10,10 +11,12 @@ import pandas as pd
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import dateformat, formats
 
 from cms import formatting
 from cms.formatting import (
     check_language,
+    in_language,
     number_text,
     per_language,
     percent_text,
@@ -41,8 +44,9 @@ NBSP = "\u00a0"
         (12, 3, "12,000", "12.000"),
     ],
 )
-def test_numbers_in_nb_and_en(value, digits, nb, en):
+def test_numbers_in_nb_nn_and_en(value, digits, nb, en):
     assert number_text(value, "nb", digits) == nb
+    assert number_text(value, "nn", digits) == nb  # Nynorsk writes numbers as Bokmål does
     assert number_text(value, "en", digits) == en
 
 
@@ -68,8 +72,9 @@ def test_norwegian_groups_with_a_no_break_space_so_numbers_never_wrap():
         (-12.5, 1, f"-12,5{NBSP}%", "-12.5%"),
     ],
 )
-def test_percentages_in_nb_and_en(value, digits, nb, en):
+def test_percentages_in_nb_nn_and_en(value, digits, nb, en):
     assert percent_text(value, "nb", digits) == nb
+    assert percent_text(value, "nn", digits) == nb
     assert percent_text(value, "en", digits) == en
 
 
@@ -91,7 +96,8 @@ def test_a_language_outside_settings_languages_fails_clearly(language):
 def test_the_words_come_from_the_catalogues():
     assert rule_text(5, "nb") == "Celler med færre enn 5 svar er skjult."
     assert rule_text(5, "en") == "Cells with fewer than 5 answers are hidden."
-    assert (total_label("nb"), total_label("en")) == ("Totalt", "Total")
+    assert rule_text(5, "nn") == "Celler med færre enn 5 svar er skjulte."
+    assert (total_label("nb"), total_label("nn"), total_label("en")) == ("Totalt",) * 2 + ("Total",)
     shown = suppress_counts({"a": 6, "b": 7}).display("nb")
     assert list(shown.index) == ["a", "b", "Totalt"]
     assert list(shown["pct"]) == [f"46,2{NBSP}%", f"53,8{NBSP}%", ""]
@@ -131,25 +137,34 @@ def test_per_language_caches_by_language_and_arguments():
 
 @pytest.mark.parametrize(
     ("code", "language"),
-    [("nb", "nb"), ("en", "en"), ("en-gb", "en"), ("", "nb"), (None, "nb"), ("sv", "nb")],
+    [
+        ("nb", "nb"),
+        ("nn", "nn"),
+        ("nn-no", "nn"),
+        ("en", "en"),
+        ("en-gb", "en"),
+        ("", "nb"),
+        (None, "nb"),
+        ("sv", "nb"),
+    ],
 )
 def test_supported_language_picks_one_of_settings_languages(code, language):
     assert supported_language(code) == language
 
 
-NYNORSK_PO = r"""msgid ""
+SWEDISH_PO = r"""msgid ""
 msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
-"Language: nn\n"
+"Language: sv\n"
 "Plural-Forms: nplurals=2; plural=(n != 1);\n"
 
 msgid "Cells with fewer than %(k)d answer are hidden."
 msgid_plural "Cells with fewer than %(k)d answers are hidden."
-msgstr[0] "Celler med færre enn %(k)d svar er gøymde."
-msgstr[1] "Celler med færre enn %(k)d svar er gøymde."
+msgstr[0] "Celler med färre än %(k)d svar är dolda."
+msgstr[1] "Celler med färre än %(k)d svar är dolda."
 
 msgid "Too few answers to show shares"
-msgstr "For få svar til å visa delar"
+msgstr "För få svar för att visa andelar"
 
 msgctxt "percent"
 msgid "%(number)s%%"
@@ -158,28 +173,47 @@ msgstr "%(number)s<NBSP>%%"
 
 
 def test_a_language_added_to_the_catalogues_needs_no_code(tmp_path):
-    """Nynorsk: a catalogue and an entry in LANGUAGES; Django's nn formats give the decimal
-    comma and the no-break space, the catalogue the words and the percent sign."""
-    messages = tmp_path / "nn" / "LC_MESSAGES"
+    """As Nynorsk was added (a catalogue and an entry in LANGUAGES), so a fourth language:
+    Django's sv formats give the decimal comma and the no-break space, the catalogue the
+    words and the percent sign."""
+    messages = tmp_path / "sv" / "LC_MESSAGES"
     messages.mkdir(parents=True)
-    (messages / "django.po").write_text(NYNORSK_PO, encoding="utf-8")
+    (messages / "django.po").write_text(SWEDISH_PO, encoding="utf-8")
     subprocess.run(
         ["msgfmt", "--check", "-o", str(messages / "django.mo"), str(messages / "django.po")],
         check=True,
     )
-    languages = [*settings.LANGUAGES, ("nn", "Norsk nynorsk")]
+    languages = [*settings.LANGUAGES, ("sv", "Svenska")]
     with override_settings(LANGUAGES=languages, LOCALE_PATHS=[*settings.LOCALE_PATHS, tmp_path]):
-        assert number_text(1234567.25, "nn", 1) == number_text(1234567.25, "nb", 1)
-        assert number_text(-1234, "nn", 0) == f"-1{NBSP}234"
-        assert percent_text(34.2, "nn") == f"34{NBSP}%"
-        assert rule_text(5, "nn") == "Celler med færre enn 5 svar er gøymde."
+        assert number_text(1234567.25, "sv", 1) == number_text(1234567.25, "nb", 1)
+        assert number_text(-1234, "sv", 0) == f"-1{NBSP}234"
+        assert percent_text(34.2, "sv") == f"34{NBSP}%"
+        assert rule_text(5, "sv") == "Celler med färre än 5 svar är dolda."
         small_base = suppress_table(pd.DataFrame({"Ja": [3], "Nei": [4]}, index=["A"]), k=3)
-        svg = charts.stacked_chart_svg("Svar", small_base, language="nn")
-        assert "A (n = 7): For få svar til å visa delar; Ja 3, Nei 4." in svg
+        svg = charts.stacked_chart_svg("Svar", small_base, language="sv")
+        assert "A (n = 7): För få svar för att visa andelar; Ja 3, Nei 4." in svg
         # Words the catalogue does not have yet come from the default language (nb).
-        assert total_label("nn") == "Totalt"
+        assert total_label("sv") == "Totalt"
     with pytest.raises(ValueError):
-        number_text(1, "nn")  # gone with the setting: nothing was cached past it
+        number_text(1, "sv")  # gone with the setting: nothing was cached past it
+
+
+@pytest.mark.parametrize(
+    ("language", "long", "short"),
+    [
+        ("nb", "mandag 7. desember 2026, 14:05", "07.12.2026"),
+        ("nn", "måndag 7. desember 2026, 14:05", "07.12.2026"),
+        ("en", "Monday 7. December 2026, 14:05", "12/07/2026"),
+    ],
+)
+def test_dates_in_nb_nn_and_en(language, long, short):
+    """The templates' date patterns ("l j. F Y, H:i" on booking pages and e-mails, "j. F Y"
+    on reports) give each language its own day and month names; the short format is
+    Django's for the language."""
+    moment = datetime.datetime(2026, 12, 7, 14, 5)
+    with in_language(language):
+        assert dateformat.format(moment, "l j. F Y, H:i") == long
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == short
 
 
 def test_german_separators_swap_dot_and_comma():

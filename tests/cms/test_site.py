@@ -2,15 +2,17 @@
 editable accessibility and privacy pages, and demo content that loads twice the same."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from wagtail.models import Locale, Site
 
-from cms.models import LibrarySettings, StandardPage
+from cms.models import HomePage, LibrarySettings, StandardPage
 from surveys.models import Response, SurveyPage, SurveyVersion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,9 +56,10 @@ def test_footer_links_come_from_library_settings(client, library_a):
     assert '<a href="/tilgjengelighet/">Tilgjengelighetserklæring</a>' in html
 
 
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 def test_catalogues_are_complete(language):
-    """Every UI string has a translation in both catalogues (gettext's own tools decide)."""
+    """Every UI string has a translation in every language's catalogue (gettext's own tools
+    decide); a language added to settings.LANGUAGES is checked without a new test."""
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     assert "msgid" in po.read_text()
     for flag in ("--untranslated", "--only-fuzzy"):
@@ -79,8 +82,18 @@ def test_load_demo_is_realistic_and_idempotent(db):
     )
     assert Site.objects.filter(hostname="baerum.localhost").exists()
     assert SurveyPage.objects.filter(locale__language_code="en").count() == 2
+    # Nynorsk: Bærum's survey, with the same question keys as the Bokmål original.
+    nn_survey = SurveyPage.objects.get(locale__language_code="nn")
+    original = nn_survey.get_translation(Locale.objects.get(language_code="nb"))
+    assert (nn_survey.slug, original.slug) == ("digitale-tenester", "digitale-tjenester")
+    assert _question_keys(nn_survey) == _question_keys(original) != []
+    assert "Kva tenester har du brukt sidan 2020?" in str(nn_survey.body.raw_data)
+    nynorsk = Locale.objects.get(language_code="nn")
+    for home in HomePage.objects.filter(locale__language_code="nb"):
+        assert home.get_translation(nynorsk).live  # each library's home page at /nn/
+    assert StandardPage.objects.filter(locale__language_code="nn").count() == 4
     assert Response.objects.count() >= 300
-    assert SurveyVersion.objects.count() == 4
+    assert SurveyVersion.objects.count() == 5
     # The demo findings report shows every block it asks for (no editor-facing problem).
     from research.models import FindingsReportPage
     from research.reports.services import report_html
@@ -107,6 +120,14 @@ def test_load_demo_is_realistic_and_idempotent(db):
     ) == counts
 
 
+def _question_keys(survey: SurveyPage) -> list[str]:
+    return [
+        question["value"]["key"]
+        for step in survey.body.raw_data
+        for question in step["value"]["questions"]
+    ]
+
+
 def test_starting_django_loads_no_analysis_libraries():
     """Every web process and worker pays for what app loading imports: pandas, numpy and
     matplotlib (≈ 50 MB) load only when an analysis, chart or export needs them."""
@@ -125,3 +146,59 @@ def test_starting_django_loads_no_analysis_libraries():
         check=True,
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_nynorsk_under_nn_prefix(client, library_a):
+    Locale.objects.get_or_create(language_code="nn")
+    html = client.get("/nn/", HTTP_HOST="localhost").content.decode()
+    assert '<html lang="nn">' in html and "Hopp til hovudinnhald" in html
+
+
+def test_language_switch_offers_every_language_and_marks_the_current(client, library_a):
+    """nb / nn / en in settings' order, each link in its own language (lang, hreflang),
+    the page's own language marked for screen readers."""
+    for code in ("nn", "en"):
+        Locale.objects.get_or_create(language_code=code)
+    page = StandardPage(title="Personvern", slug="personvern", body="<p>Norsk</p>")
+    library_a.add_child(instance=page)
+    page.save_revision().publish()
+    nn = page.copy_for_translation(Locale.objects.get(language_code="nn"), copy_parents=True)
+    nn.title = "Personvern (nynorsk)"
+    nn.save_revision().publish()
+    html = client.get("/nn/personvern/", HTTP_HOST="localhost").content.decode()
+    links = re.findall(r'<ul class="lang"[^>]*>(.*?)</ul>', html)[0]
+    assert re.findall(r'lang="(\w+)" hreflang="\1"', links) == ["nb", "nn", "en"]
+    assert '<a href="/personvern/" lang="nb" hreflang="nb">Norsk bokmål</a>' in links
+    assert 'href="/nn/personvern/" lang="nn" hreflang="nn" aria-current="true"' in links
+    assert links.count("aria-current") == 1 and "Personvern (nynorsk)" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "words"),
+    [
+        ("/de/", "nb", "Fant ikke siden"),
+        ("/de/personvern/", "nb", "Fant ikke siden"),
+        ("/xx-yy/", "nb", "Fant ikke siden"),
+        ("/nn-no/", "nn", "Fann ikkje sida"),  # a regional variant: Nynorsk's own words
+    ],
+)
+def test_an_unknown_language_prefix_is_a_clear_404_in_the_default_language(
+    client, library_a, path, language, words
+):
+    """No such language: the address is not found (never a 500), told in the library's
+    default language (nb), whatever the browser asks for."""
+    page = StandardPage(title="Personvern", slug="personvern", body="<p>Norsk</p>")
+    library_a.add_child(instance=page)
+    page.save_revision().publish()
+    response = client.get(path, HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="de")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert f'<html lang="{language}">' in html and words in html
+
+
+def test_the_home_page_title_names_the_library_once(client, library_a):
+    """The home page is titled with the library's name: not "Stavanger – Stavanger"."""
+    for path, code in (("/", "nb"), ("/nn/", "nn")):
+        Locale.objects.get_or_create(language_code=code)
+        html = client.get(path, HTTP_HOST="localhost").content.decode()
+        assert re.search(r"<title>(.*?)</title>", html, re.S)[1] == "Stavanger"

@@ -403,7 +403,11 @@ def _open(tab, site_url, study, language, case):
     visit(tab, booking_url)
     expect(tab.locator("#consent")).to_be_visible()
     expect(tab.locator("#consent")).to_contain_text(
-        "Nye vilkår for intervju." if language == "nb" else "New interview terms."
+        {
+            "nb": "Nye vilkår for intervju.",
+            "nn": "Nye vilkår for intervju (nynorsk).",
+            "en": "New interview terms.",
+        }[language]
     )
     if case == "errors":
         _submit(tab)  # nothing chosen, nothing agreed to
@@ -429,13 +433,14 @@ def _open(tab, site_url, study, language, case):
         ("cancel", "desktop"),
     ],
 )
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", [code for code, _name in django_settings.LANGUAGES])
 def test_booking_pages_have_no_wcag_violations(new_context, site_url, study, language, case, size):
     ConsentText.objects.create(
         library=study.site,
         purpose="interviews",
         material=True,
         text_nb="Nye vilkår for intervju.",
+        text_nn="Nye vilkår for intervju (nynorsk).",
         text_en="New interview terms.",
     )
     tab = new_context(**(PHONE if size == "phone" else {})).new_page()

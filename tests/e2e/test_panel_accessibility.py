@@ -1,7 +1,9 @@
-"""axe-core on every public panel page and state, in Norwegian Bokmål and English, at phone
-size; the sign-up also works with the keyboard and without JavaScript."""
+"""axe-core on every public panel page and state, in every language of settings.LANGUAGES
+(Norwegian Bokmål, Nynorsk, English), at phone size; the sign-up also works with the keyboard
+and without JavaScript."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import signing
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -22,14 +24,14 @@ from tests.e2e.test_accessibility import AXE, WCAG_TAGS, visit
 pytestmark = pytest.mark.e2e
 
 
-def _signup_page(home, english: bool) -> str:
+def _signup_page(home, language: str = django_settings.LANGUAGE_CODE) -> str:
     page = factories.panel_signup(
         home,
         purposes=("panel", "loan_linking"),
         screener=[factories.q("yes_no", "student", "Er du student?")],
     )
-    if english:
-        page = factories.translation(page, "en")
+    if language != django_settings.LANGUAGE_CODE:
+        page = factories.translation(page, language)
     Site.clear_site_root_paths_cache()
     return path_of(page)
 
@@ -46,6 +48,9 @@ def _send(tab) -> None:
     with tab.expect_navigation():
         tab.locator(".btns button[type=submit]").click()
 
+
+CHECK_EMAIL = {"nb": "Sjekk e-posten din", "nn": "Sjekk e-posten din", "en": "Check your e-mail"}
+NEW_TERMS = {"nb": "Nye vilkår.", "nn": "Nye vilkår (nynorsk).", "en": "New terms."}
 
 CASES = [
     "signup",
@@ -78,10 +83,10 @@ def _invitation(library_a, member, **fields) -> Invitation:
 
 
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", [code for code, _name in django_settings.LANGUAGES])
 def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, language, case):
-    path = _signup_page(library_a, english=language == "en")
-    prefix = "/en" if language == "en" else ""
+    path = _signup_page(library_a, language)
+    prefix = "" if language == django_settings.LANGUAGE_CODE else f"/{language}"
     tab = new_context(**PHONE).new_page()
     visit(tab, site_url + path)
     if case == "signup-errors":
@@ -91,9 +96,7 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
     elif case == "check-email":
         _fill(tab)
         _send(tab)
-        expect(tab.locator("h1")).to_have_text(
-            "Check your e-mail" if language == "en" else "Sjekk e-posten din"
-        )
+        expect(tab.locator("h1")).to_have_text(CHECK_EMAIL[language])
     elif case == "age-gate":
         _fill(tab, age="under-18")
         _send(tab)
@@ -139,13 +142,12 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
             purpose="panel",
             material=True,
             text_nb="Nye vilkår.",
+            text_nn="Nye vilkår (nynorsk).",
             text_en="New terms.",
         )
         invitation = _invitation(library_a, member, reconsent=True)
         visit(tab, f"{site_url}{prefix}/panel/inv/{invitation_token(invitation.pk)}/")
-        expect(tab.locator(".panel")).to_contain_text(
-            "Nye vilkår." if language == "nb" else "New terms."
-        )
+        expect(tab.locator(".panel")).to_contain_text(NEW_TERMS[language])
     elif case == "bad-link":
         visit(tab, f"{site_url}{prefix}/panel/bekreft/{signing.b62_encode(42)}/")
         with tab.expect_navigation():
@@ -157,7 +159,7 @@ def test_no_wcag_violations_on_panel_pages(new_context, site_url, library_a, lan
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_signup_with_the_keyboard(new_context, site_url, library_a, javascript):
-    path = _signup_page(library_a, english=False)
+    path = _signup_page(library_a)
     tab = new_context(**PHONE, java_script_enabled=javascript).new_page()
     visit(tab, site_url + path)
     tab.locator("#f-email").focus()

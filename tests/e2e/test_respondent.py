@@ -1,10 +1,12 @@
 """A respondent answers the branching survey in a real browser: keyboard only on a phone,
-without JavaScript, and across two browsers with "save and continue later"."""
+without JavaScript, in Nynorsk by way of the language switch, and across two browsers with
+"save and continue later"."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.models import Site
 
 from surveys.models import Response, ResumeDraft
 from tests import factories
@@ -25,7 +27,7 @@ def press_enter_and_wait(tab) -> None:
         tab.keyboard.press("Enter")
 
 
-def answer_branching_by_keyboard(tab, url: str) -> None:
+def answer_branching_by_keyboard(tab, url: str, thanks: str = "Takk for svarene dine") -> None:
     """Tab/Shift+Tab between fields, Space and arrow keys to choose, Enter to send."""
     tab.goto(url)
     expect(tab.locator(".progress")).to_have_text("Side 1 av 2")
@@ -99,7 +101,7 @@ def answer_branching_by_keyboard(tab, url: str) -> None:
     press_enter_and_wait(tab)
 
     assert tab.url.endswith("/takk/")  # no stale #fragment carried from an error link
-    expect(tab.locator("h1")).to_have_text("Takk for svarene dine")
+    expect(tab.locator("h1")).to_have_text(thanks)
 
 
 EXPECTED = {
@@ -119,6 +121,32 @@ def test_keyboard_only_on_a_phone_through_the_branch(new_context, site_url, bran
     response = Response.objects.get(survey=branching)
     assert response.answers == EXPECTED
     assert response.language == "nb"
+
+
+def test_a_survey_answered_in_nynorsk_by_way_of_the_language_switch(
+    new_context, site_url, branching
+):
+    """The switch offers nb / nn / en with the current language marked; Nynorsk leads to the
+    survey's nn translation, answered with the keyboard in nn words; the answer is the nn
+    page's, in nn, with the same keys."""
+    nynorsk = factories.translation(branching, "nn")
+    Site.clear_site_root_paths_cache()
+    tab = new_context(**PHONE).new_page()
+    tab.goto(site_url + path_of(branching))
+    switch = tab.locator("ul.lang a")
+    expect(switch).to_have_count(3)
+    assert [switch.nth(i).get_attribute("hreflang") for i in range(3)] == ["nb", "nn", "en"]
+    expect(tab.locator("ul.lang a[aria-current=true]")).to_have_attribute("lang", "nb")
+    with tab.expect_navigation():
+        tab.locator("ul.lang a[lang=nn]").click()
+    assert tab.url == site_url + path_of(nynorsk)
+    expect(tab.locator("html")).to_have_attribute("lang", "nn")
+    expect(tab.locator("ul.lang a[aria-current=true]")).to_have_attribute("lang", "nn")
+    expect(tab.get_by_role("button", name="Lagre og hald fram seinare")).to_be_visible()
+    answer_branching_by_keyboard(tab, tab.url, thanks="Takk for svara dine")
+    response = Response.objects.get()
+    assert response.answers == EXPECTED
+    assert (response.language, response.survey_id) == ("nn", nynorsk.pk)
 
 
 def test_save_and_continue_later_in_another_browser(new_context, site_url, branching):

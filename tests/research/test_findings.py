@@ -111,6 +111,21 @@ def test_crosstab_by_segment_hides_a_segment_of_three():
     assert "3" not in [c for row in cells.values() for c in row]
 
 
+def test_a_crosstab_by_channel_names_the_survey_address_in_words_in_every_language():
+    """Answers given at the survey's own address are "link" in the data (and exports);
+    a table a person reads says so in their language."""
+    frame = many(12, 12)
+    headings = {}
+    for language in ("nb", "nn", "en"):
+        finding = crosstab_finding(frame, STUDENT, "channel", Privacy(k=3, language=language))
+        headings[language] = (finding.column_title, finding.header()[:2])
+    assert headings == {
+        "nb": ("Kanal", ["Undersøkelsens adresse", "qr"]),
+        "nn": ("Kanal", ["Adressa til undersøkinga", "qr"]),
+        "en": ("Channel", ["Survey address", "qr"]),
+    }
+
+
 def test_quote_must_be_an_answer_and_the_group_large_enough():
     frame = many(6, 0)
     text, why = quote_finding(frame, "idea", "Ring meg  på 912 34 002", Privacy(k=5))

@@ -86,3 +86,31 @@ def test_posters_are_pdf_and_svg_with_the_short_url(client, researcher_a, branch
     assert f"/s/{qr.code}/" in text and "Bokbad" in text
     svg = client.get(reverse("surveys_channel_poster", args=[qr.pk, "svg"])).content.decode()
     assert svg.lstrip().startswith("<?xml") and f"/s/{qr.code}/" in svg
+
+
+def test_a_poster_speaks_the_language_asked_for(client, researcher_a, branching_survey):
+    """A poster is in its survey page's language (nb), or in the one asked for with
+    ?language= (nn: Nynorsk words, the address under /nn/, an English line for visitors);
+    a language outside settings.LANGUAGES is a clear 400."""
+    from pypdf import PdfReader
+
+    def pdf_text(**query):
+        url = reverse("surveys_channel_poster", args=[qr.pk, "pdf"])
+        content = client.get(url, query).content
+        return " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+
+    client.force_login(researcher_a)
+    qr = branching_survey.channels.get(kind="qr")
+    bokmal, nynorsk = pdf_text(), pdf_text(language="nn")
+    assert "Anonymt · Tar noen minutter · Anonymous · Takes a few minutes" in bokmal
+    assert f"/s/{qr.code}/" in bokmal and "/nn/" not in bokmal
+    assert "Skann koden eller gå til · Scan the code or go to" in nynorsk
+    assert "Anonymt · Tek nokre minutt · Anonymous · Takes a few minutes" in nynorsk
+    assert f"/nn/s/{qr.code}/" in nynorsk
+    svg = client.get(
+        reverse("surveys_channel_poster", args=[qr.pk, "svg"]), {"language": "en"}
+    ).content.decode()
+    assert 'xml:lang="en"' in svg and f"/en/s/{qr.code}/" in svg
+    assert "Scan the code or go to<" in svg and "Skann" not in svg
+    bad = client.get(reverse("surveys_channel_poster", args=[qr.pk, "pdf"]), {"language": "xx"})
+    assert bad.status_code == 400 and b"unsupported language" in bad.content
