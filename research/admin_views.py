@@ -3,8 +3,9 @@ logged downloads. Every view checks access first: surveys through
 surveys.selectors.survey_get_for_user, reports through report_get_for_user (DESIGN.md C9)."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,13 @@ from .findings.filters import Filters
 from .forms import CrosstabForm, ExportForm, FiltersForm
 from .log.models import ResearchLog
 from .models import ExportJob, ReportJob
-from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
+from .selectors import (
+    job_get_for_user,
+    library_segments,
+    report_get_for_user,
+    survey_channel_labels,
+    survey_frame,
+)
 from .services import (
     FiltersTooNarrow,
     export_start,
@@ -168,3 +175,31 @@ def report_download(request, job_id):
         raise Http404
     report_get_for_user(request.user, job.report_id)  # another library's report: no
     return _download(request, job, ResearchLog.Action.DOWNLOAD_REPORT, job.title)
+
+
+def job_status(request, job_id):
+    """A job's progress as JSON, for the job pages' progress script (research/static/
+    research/job-progress.js): status, stage and percent in words and numbers, and the
+    download address once it is done. Read from the job's row (DESIGN.md C7)."""
+    job = job_get_for_user(request.user, job_id)
+    done = job.status == job.Status.DONE and bool(job.file)
+    download = None
+    if done:
+        name = (
+            "research_export_download" if isinstance(job, ExportJob) else "research_report_download"
+        )
+        download = reverse(name, args=[job.pk])
+    response = JsonResponse(
+        {
+            "id": str(job.pk),
+            "status": job.status,
+            "stage": job.stage,
+            "percent": job.percent,
+            "text": job.progress_text,
+            "waiting": job.waiting,
+            "running": job.running,
+            "download": download,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -15,14 +15,14 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from cms.tenancy import library_site_for_page
+from cms.tenancy import library_scope, library_site_for_page
 from panel.models import Invitation, Segment
 from panel.selectors import segment_members
 from surveys.models import Channel, SurveyPage
-from surveys.selectors import survey_questions, survey_responses
+from surveys.selectors import survey_get_for_user, survey_questions, survey_responses
 
 from .findings.filters import Filters
-from .models import FindingsReportPage
+from .models import ExportJob, FindingsReportPage, ReportJob
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -183,6 +183,21 @@ def report_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) ->
         raise Http404
     if not report.permissions_for_user(user).can_edit():
         raise PermissionDenied
+    return report
+
+
+def job_get_for_user(user: AbstractBaseUser | AnonymousUser, job_id: Any) -> ExportJob | ReportJob:
+    """An export or report PDF job of the user's libraries whose survey or report they may
+    see (then the same checks as those pages: survey_get_for_user, report_get_for_user);
+    404 for unknown jobs and another library's (cms.tenancy.library_scope)."""
+    export = library_scope(ExportJob, user).filter(pk=job_id).first()
+    if export is not None:
+        survey_get_for_user(user, export.survey_id)
+        return export
+    report = library_scope(ReportJob, user).filter(pk=job_id).first()
+    if report is None:
+        raise Http404
+    report_get_for_user(user, report.report_id)
     return report
 
 

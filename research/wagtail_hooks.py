@@ -36,6 +36,7 @@ def register_admin_urls():
             name="research_export_download",
         ),
         path("reports/<int:page_id>/pdf/", admin_views.reports, name="research_reports"),
+        path("jobs/<uuid:job_id>/status.json", admin_views.job_status, name="research_job_status"),
         path(
             "reports/pdf/<uuid:job_id>/download/",
             admin_views.report_download,
