@@ -42,6 +42,21 @@ def form_library_from_user(form: Any, user: Any) -> None:
         field.help_text = _("The library this belongs to; you work for several.")
 
 
+def form_blank_choices_named(form: Any) -> None:
+    """Every select's empty choice in words ("Velg …") instead of Django's "---------",
+    which a screen reader reads out as dashes."""
+    for field in form.fields.values():
+        if isinstance(field, ModelChoiceField):
+            if field.empty_label is not None:
+                field.empty_label = _("Choose…")
+            continue
+        if not hasattr(field, "choices"):
+            continue
+        choices = list(field.choices)
+        if choices and choices[0][0] == "" and str(choices[0][1]).startswith("---"):
+            field.choices = [("", _("Choose…")), *choices[1:]]
+
+
 class LibraryOwnedForm(WagtailAdminModelForm):
     """A snippet's or model's admin form; the model's ``clean`` (cms.tenancy
     LibraryReferences) refuses references across libraries."""
@@ -49,6 +64,7 @@ class LibraryOwnedForm(WagtailAdminModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         form_choices_scope(self, self.for_user)
+        form_blank_choices_named(self)
         if self.for_user is not None:
             form_library_from_user(self, self.for_user)
 

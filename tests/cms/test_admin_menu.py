@@ -107,3 +107,9 @@ def test_a_researcher_of_two_libraries_chooses_among_theirs(
     html = client.get(reverse("wagtailsnippets_panel_segment:add")).content.decode()
     assert 'name="library"' in html and "---------" not in html
     assert "Velg et bibliotek" in html and ">Bibliotek<" in html.replace("\n", "")
+
+
+def test_create_forms_name_their_empty_choices(client, researcher_a):
+    client.force_login(researcher_a)
+    html = client.get(reverse("wagtailsnippets_panel_consenttext:add")).content.decode()
+    assert "---------" not in html and "Velg …" in html
