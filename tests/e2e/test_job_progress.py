@@ -65,3 +65,40 @@ def test_without_javascript_the_page_refreshes_itself(new_context, site_url, res
     expect(tab.locator(".job-refresh a")).to_be_visible()
     ExportJob.objects.filter(pk=job.pk).update(progress=70)
     expect(tab.locator("#exports")).to_contain_text("Skriver filen 70\u00a0%", timeout=8_000)
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["wagtailadmin_home", "surveys_index", "research_answers", "research_exports", "findings"],
+)
+def test_the_new_admin_screens_have_no_wcag_violations(
+    new_context, site_url, researcher_a, running, name
+):
+    """axe-core on Innsikt's own parts of the admin screens this work added or changed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    survey, _job = running
+    urls = {
+        "wagtailadmin_home": reverse("wagtailadmin_home"),
+        "surveys_index": reverse("surveys_index"),
+        "research_answers": reverse("research_answers", args=[survey.pk]) + "?q=ro",
+        "research_exports": reverse("research_exports", args=[survey.pk]),
+        "findings": reverse("research_findings"),
+    }
+    tab = _signed_in(new_context, site_url, researcher_a)
+    tab.goto(site_url + urls[name])
+    # On the home page, the dashboard's panels (Wagtail's own and the two-factor notice are
+    # not this work's).
+    parts = [["main"]]
+    if name == "wagtailadmin_home":
+        panels = ("surveys", "campaigns", "downloads", "interviews")
+        parts = [[f"#dashboard-{panel}"] for panel in panels]
+    results = Axe().run(
+        tab,
+        context={"include": parts},
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}},
+    )
+    assert results.violations_count == 0, results.generate_report()
