@@ -27,14 +27,20 @@ from .redis_cache import RedisCache
 
 HONEYPOT = "website"
 TOKEN_COOKIE = "innsikt_b"  # noqa: S105 (a cookie name)
+_UNCHECKED: Any = object()
 
 
 def browser_token(request: HttpRequest) -> str | None:
-    """The browser's random token, if it sent a valid signed one."""
-    try:
-        return request.get_signed_cookie(TOKEN_COOKIE, default=None, salt=TOKEN_COOKIE)
-    except BadSignature:
-        return None
+    """The browser's random token, if it sent a valid signed one (checked once a request:
+    the rate limit and the response both ask)."""
+    token = getattr(request, "_innsikt_browser_token", _UNCHECKED)
+    if token is _UNCHECKED:
+        try:
+            token = request.get_signed_cookie(TOKEN_COOKIE, default=None, salt=TOKEN_COOKIE)
+        except BadSignature:
+            token = None
+        setattr(request, "_innsikt_browser_token", token)  # noqa: B010 (HttpRequest has no such field)
+    return token
 
 
 def browser_token_set(request: HttpRequest, response: HttpResponse) -> HttpResponse:

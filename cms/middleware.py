@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,6 +45,9 @@ def _staff_request(request: HttpRequest) -> bool:
         return True
     if not has_session_cookie(request):
         return False  # a respondent's first visit: their session is not even loaded
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY not in session:
+        return False  # a respondent's session: nobody signed in with it
     user = getattr(request, "user", None)
     return bool(user and user.is_authenticated)
 

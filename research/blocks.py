@@ -7,20 +7,33 @@ the same figures through the same templates, always suppressed and scrubbed
 (research/findings/findings.py). Blocks compute nothing.
 """
 
+from typing import Any
+
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from .interviews.choosers import InterviewQuoteChooserBlock
+from .report_pickers import ReportQuestionSelect
 
-QUESTION_HELP = _(
-    "The question's key, as listed on the survey's “Explore results” page (e.g. fornoyd)."
-)
+QUESTION_HELP = _("A question of the chosen survey (as published).")
+
+
+class ReportQuestionBlock(blocks.FieldBlock):
+    """A question of one of the library's surveys, chosen from a list
+    (research.report_pickers); stores its key."""
+
+    def __init__(self, *, columns: bool = False, **kwargs: Any) -> None:
+        self.field = forms.CharField(
+            required=True, max_length=80, widget=ReportQuestionSelect(columns=columns)
+        )
+        super().__init__(**kwargs)
 
 
 class ChartBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
-    question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
+    question = ReportQuestionBlock(label=_("Question"), help_text=QUESTION_HELP)
     chart = blocks.ChoiceBlock(
         label=_("Chart"),
         default="bar",
@@ -49,9 +62,11 @@ class ChartBlock(blocks.StructBlock):
 
 class CrossTabBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
-    rows = blocks.CharBlock(label=_("Rows: question key"), max_length=80, help_text=QUESTION_HELP)
-    columns = blocks.CharBlock(
-        label=_("Columns: question key, “channel” or “segment”"), max_length=80
+    rows = ReportQuestionBlock(label=_("Rows"), help_text=QUESTION_HELP)
+    columns = ReportQuestionBlock(
+        columns=True,
+        label=_("Columns"),
+        help_text=_("A question of the chosen survey, the channel or the panel segment."),
     )
     segments = blocks.ListBlock(
         SnippetChooserBlock("panel.Segment"),
@@ -90,7 +105,7 @@ class KeyFiguresBlock(blocks.StructBlock):
 
 class QuoteBlock(blocks.StructBlock):
     survey = blocks.PageChooserBlock(page_type="surveys.SurveyPage", label=_("Survey"))
-    question = blocks.CharBlock(label=_("Question key"), max_length=80, help_text=QUESTION_HELP)
+    question = ReportQuestionBlock(label=_("Question"), help_text=QUESTION_HELP)
     text = blocks.TextBlock(
         label=_("Answer"),
         help_text=_(

@@ -17,7 +17,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import Http404
 
-from cms.tenancy import library_scope, library_site_for_page
+from cms.tenancy import library_id_for_page, library_scope, library_site_for_page
 from panel.models import Invitation, Segment
 from panel.selectors import segment_members
 from surveys.logic import shown_unanswered
@@ -345,3 +345,26 @@ def survey_answers_listing(
                 continue
         found.append((pk, excerpt))
     return found
+
+
+def report_survey_questions(library_id: int | None) -> list[dict[str, Any]]:
+    """The library's surveys with their published questions (key and label), for the report
+    editor's question pickers (research.report_pickers); none outside a library."""
+    if library_id is None:
+        return []
+    surveys = [
+        page
+        for page in SurveyPage.objects.all().order_by("title")
+        if library_id_for_page(page) == library_id
+    ]
+    return [
+        {
+            "id": page.pk,
+            "title": page.title,
+            "questions": [
+                {"key": q["key"], "label": str(q.get("label") or q["key"])}
+                for q in survey_questions(page)
+            ],
+        }
+        for page in surveys
+    ]

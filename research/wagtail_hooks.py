@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
+from cms.tenancy import library_id_for_page
 
 from . import admin_views, views
 from .interviews import admin_views as interview_views
@@ -18,7 +21,8 @@ from .interviews.models import InterviewCode, InterviewGuidePage, InterviewTheme
 from .interviews.selectors import interviews_next_for_user
 from .log.models import ResearchLog
 from .models import FindingsReportPage
-from .selectors import downloads_ready_for_user
+from .report_pickers import report_surveys_set
+from .selectors import downloads_ready_for_user, report_survey_questions
 
 
 @hooks.register("answer_page")
@@ -219,3 +223,21 @@ class NextInterviewsPanel(Component):
 @hooks.register("construct_homepage_panels")
 def research_panels(request, panels):
     panels.extend([DownloadsReadyPanel(), NextInterviewsPanel()])
+
+
+def _report_pickers(page: Any) -> None:
+    library_id = library_id_for_page(page) if page.path else None
+    report_surveys_set(report_survey_questions(library_id))
+
+
+@hooks.register("before_edit_page")
+def report_pickers_for_edit(request, page):
+    """The report editor's question lists: the page's library's surveys (report_pickers)."""
+    if isinstance(page.specific_deferred, FindingsReportPage):
+        _report_pickers(page)
+
+
+@hooks.register("before_create_page")
+def report_pickers_for_create(request, parent_page, page_class):
+    if issubclass(page_class, FindingsReportPage):
+        _report_pickers(parent_page)

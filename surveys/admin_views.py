@@ -18,10 +18,19 @@ from wagtail.models import Site
 
 from cms.models import LibrarySettings
 
+from .flow import flow_diagram, flow_paths, path_summary
+from .forms import FlowPreviewForm
 from .models import Channel, Response, SurveyPage
 from .posters import poster_pdf, poster_svg
-from .presentation import answer_text
-from .selectors import survey_get_for_user, survey_responses, survey_summary, surveys_with_counts
+from .presentation import answer_text, survey_preview
+from .selectors import (
+    survey_draft_schema,
+    survey_get_for_user,
+    survey_responses,
+    survey_summary,
+    surveys_with_counts,
+)
+from .sentences import schema_sentences
 from .services import responses_delete
 
 
@@ -113,6 +122,42 @@ def responses_bulk_delete(request, page_id: int):
     return redirect("surveys_results", page_id=page.pk)
 
 
+def _flow_context(page: SurveyPage, schema: dict, form: FlowPreviewForm | None) -> dict:
+    paths, truncated = flow_paths(schema)
+    return {
+        "page": page,
+        "schema": schema,
+        "sentences": schema_sentences(schema),
+        "diagram": flow_diagram(schema),
+        "paths": [{"summary": path_summary(p), "because": p.because} for p in paths],
+        "truncated": truncated,
+        "form": form or FlowPreviewForm(schema=schema),
+    }
+
+
+def flow(request, page_id: int):
+    """The survey's flow as last saved: every rule in words, a diagram of pages, conditions,
+    skips and the end (SVG with a text equivalent: every path), and the preview chooser."""
+    page = survey_get_for_user(request.user, page_id)
+    schema = survey_draft_schema(page)
+    return render(request, "surveys/admin/flow.html", _flow_context(page, schema, None))
+
+
+def flow_preview(request, page_id: int):
+    """A step of the saved draft as a respondent with the chosen earlier answers would see
+    it (not submittable). Bad choices go back to the flow page's form with its errors."""
+    page = survey_get_for_user(request.user, page_id)
+    schema = survey_draft_schema(page)
+    form = FlowPreviewForm(request.GET, schema=schema)
+    if not schema["steps"] or not form.is_valid():
+        context = _flow_context(page, schema, form)
+        return render(request, "surveys/admin/flow.html", context, status=400)
+    start, answers = form.preview_request()
+    draft = page.get_latest_revision_as_object() if page.latest_revision_id else page
+    template, context = survey_preview(draft, step_index=start, answers=answers, schema=schema)
+    return render(request, template, context)
+
+
 def channel_poster(request, channel_id: int, fmt: str):
     channel = Channel.objects.select_related("survey").filter(pk=channel_id).first()
     if channel is None:
@@ -135,6 +180,8 @@ def channel_poster(request, channel_id: int, fmt: str):
 __all__ = [
     "Response",
     "channel_poster",
+    "flow",
+    "flow_preview",
     "index",
     "response_detail",
     "responses_bulk_delete",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.stream_block import StreamBlockValidationError
 
+from .editor import OptionCheckboxes, PageSelect, QuestionSelect, option_choices
 from .keys import assign_keys
 from .logic import validate_schema
 from .schema import compile_schema
@@ -26,6 +27,10 @@ OPERATORS = [
     ("answered", _("is answered")),
     ("not_answered", _("is not answered")),
 ]
+
+
+# A rule's operators in the survey editor, where options are picked rather than typed.
+RULE_OPERATORS = [(op, _("is any of") if op == "any_of" else label) for op, label in OPERATORS]
 
 
 class KeyBlock(blocks.FieldBlock):
@@ -45,18 +50,67 @@ class KeyBlock(blocks.FieldBlock):
         super().__init__(**kwargs)
 
 
+class QuestionPickerBlock(blocks.FieldBlock):
+    """A question of this survey, chosen from a list of its questions (surveys.editor);
+    stores the question's key. Accepts any key: the survey's logic check reports a key that
+    is not an earlier question, naming the place."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.field = forms.CharField(required=True, max_length=80, widget=QuestionSelect())
+        super().__init__(**kwargs)
+
+
+class PagePickerBlock(blocks.FieldBlock):
+    """A page of this survey or the end, chosen from a list (surveys.editor); stores the
+    page's key or "end". Accepts any key: the logic check reports one that is not later."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.field = forms.CharField(required=True, max_length=80, widget=PageSelect())
+        super().__init__(**kwargs)
+
+
+class _AnyChoices(forms.MultipleChoiceField):
+    """The picked options as submitted: which of them belong to the rule's question is for
+    the schema (surveys.schema.condition) and the logic check to say."""
+
+    def valid_value(self, value: str) -> bool:
+        return len(value) <= 200
+
+
+class OptionPickerBlock(blocks.FieldBlock):
+    """Options of the survey's choice questions as checkboxes grouped by question; stores
+    ``question-key:option-key`` items (only those of the rule's own question count)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.field = _AnyChoices(choices=option_choices, required=False, widget=OptionCheckboxes())
+        super().__init__(**kwargs)
+
+    def get_default(self) -> list[str]:
+        return []
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
 class RuleBlock(blocks.StructBlock):
-    question = blocks.CharBlock(
-        label=_("Question key"),
-        max_length=80,
-        help_text=_("The key of a question on an earlier page."),
+    question = QuestionPickerBlock(
+        label=_("Question"),
+        help_text=_(
+            "A question on an earlier page (for a skip rule: this page or earlier). Save a "
+            "draft to pick questions you have just added."
+        ),
     )
-    operator = blocks.ChoiceBlock(choices=OPERATORS, default="equals", label=_("Operator"))
+    operator = blocks.ChoiceBlock(choices=RULE_OPERATORS, default="equals", label=_("Operator"))
+    options = OptionPickerBlock(
+        required=False,
+        label=_("Option"),
+        help_text=_("For a choice question: the answer to compare with (several for “is any of”)."),
+    )
     value = blocks.CharBlock(
         required=False,
         max_length=400,
-        label=_("Value"),
-        help_text=_("An option key, a number, or several option keys separated by commas."),
+        label=_("Or a value"),
+        help_text=_("For number and text questions: the number or text to compare with."),
     )
 
 
@@ -89,7 +143,10 @@ class QuestionBlock(blocks.StructBlock):
     label = blocks.CharBlock(
         max_length=500,
         label=_("Question"),
-        help_text=_("Insert an earlier answer with {question-key}."),
+        help_text=_(
+            "To show an earlier answer, use “Insert an earlier answer…” beside the text "
+            "(it writes {question-key})."
+        ),
     )
     key = KeyBlock()
     help_text = blocks.CharBlock(required=False, max_length=500, label=_("Hint"))
@@ -98,6 +155,11 @@ class QuestionBlock(blocks.StructBlock):
         required=False,
         label=_("Show only if"),
         help_text=_("Leave without rules to always show the question."),
+    )
+    fixed = blocks.BooleanBlock(
+        required=False,
+        label=_("Keep in place"),
+        help_text=_("Stays where it is when the page shuffles its questions."),
     )
 
     class Meta:
@@ -293,10 +355,9 @@ QUESTION_BLOCKS = [
 
 class SkipRuleBlock(blocks.StructBlock):
     when = ConditionBlock(label=_("When"))
-    target = blocks.CharBlock(
-        max_length=80,
+    target = PagePickerBlock(
         label=_("Go to"),
-        help_text=_("The key of a later page, or “end” to finish the survey."),
+        help_text=_("A later page, or the end of the survey."),
     )
 
 
@@ -309,6 +370,14 @@ class StepBlock(blocks.StructBlock):
         required=False, features=["bold", "italic", "link"], label=_("Introduction")
     )
     questions = blocks.StreamBlock(QUESTION_BLOCKS, label=_("Questions"))
+    shuffle_questions = blocks.BooleanBlock(
+        required=False,
+        label=_("Shuffle the questions for each respondent"),
+        help_text=_(
+            "Each respondent sees this page's questions in an order of their own; headings, "
+            "texts and questions marked “Keep in place” stay where they are."
+        ),
+    )
     show_if = ConditionBlock(required=False, label=_("Show this page only if"))
     skip_rules = blocks.ListBlock(
         SkipRuleBlock(), default=[], label=_("After this page, skip ahead when…")

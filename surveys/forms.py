@@ -6,17 +6,21 @@ is much cheaper than rendering Django widgets and lets every input carry its hin
 """
 
 import contextlib
+import copy
 import hashlib
 import random
 import re
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .logic import pipe
+from .logic import PIPE_RE, pipe
+from .schema import answerable
 
 OTHER = "other"
 
@@ -56,20 +60,56 @@ def ordered_options(q: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     return options
 
 
+def ordered_questions(step: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    """A page's questions in display order: shuffled per respondent when the page asks
+    for it; headings, texts and questions marked to keep their place stay put."""
+    questions = list(step["questions"])
+    if not step.get("shuffle"):
+        return questions
+    movable = [i for i, q in enumerate(questions) if answerable(q) and not q.get("fixed")]
+    shuffled = [questions[i] for i in movable]
+    random.Random(f"{seed}:{step['key']}").shuffle(shuffled)
+    for i, q in zip(movable, shuffled, strict=True):
+        questions[i] = q
+    return questions
+
+
+# A step's fields, built once per survey version, step, language, questions shown and
+# answers piped into their labels, then reused: building them was a tenth of a survey
+# POST's time (four translated messages per question, choices normalised by Django; a deep
+# copy, as Django makes of a form class's declared fields, still half of it). Each form
+# gets its own shallow copy of each field; what the copies share — widget, validators,
+# messages, choices — nothing changes after the field is built. Options shuffled in a
+# respondent's own order are not kept.
+_BUILT: dict[tuple[Any, ...], tuple[dict[str, forms.Field], dict[str, list[dict[str, Any]]]]] = {}
+BUILT_MAX = 1024
+
+
 class StepForm(forms.Form):
+    options: dict[str, list[dict[str, Any]]]  # each question's options, in display order
+
     def __init__(
         self,
         *args: Any,
         questions: list[dict[str, Any]],
         pipes: dict[str, str],
         seed: int,
+        fields_key: Hashable | None = None,
         **kwargs: Any,
     ) -> None:
+        """``fields_key``: what identifies ``questions`` for good, e.g. (version id, step
+        key) of a frozen schema; given, the fields built for them are kept and reused."""
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.pipes = pipes
         self.seed = seed
-        self.options: dict[str, list[dict[str, Any]]] = {}
+        key = None if fields_key is None else self._built_key(fields_key)
+        built = None if key is None else _BUILT.get(key)
+        if built is not None:
+            fields, self.options = built
+            self.fields = {name: copy.copy(field) for name, field in fields.items()}
+            return
+        self.options = {}
         for q in questions:
             creator = getattr(self, f"create_{q['type']}_field", None)
             if creator is not None:
@@ -82,6 +122,24 @@ class StepForm(forms.Form):
                         "max_length": _("Keep “Other” under 500 characters."),
                     },
                 )
+        if key is not None:
+            if len(_BUILT) >= BUILT_MAX:
+                del _BUILT[next(iter(_BUILT))]
+            _BUILT[key] = (copy.deepcopy(self.fields), self.options)
+
+    def _built_key(self, fields_key: Hashable) -> tuple[Any, ...] | None:
+        """What the fields depend on besides ``fields_key``: the language, the questions
+        shown and the answers piped into their labels; None when they are the
+        respondent's own (shuffled options)."""
+        if any(q.get("randomise") for q in self.questions):
+            return None
+        piped = sorted({k for q in self.questions for k in PIPE_RE.findall(q.get("label", ""))})
+        return (
+            fields_key,
+            get_language(),
+            tuple(q["key"] for q in self.questions),
+            tuple((k, self.pipes.get(k, "")) for k in piped),
+        )
 
     # ---- helpers ----------------------------------------------------------------------
     def _label(self, q: dict[str, Any]) -> str:
@@ -448,3 +506,75 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+class FlowPreviewForm(forms.Form):
+    """The flow page's preview chooser: the page to start at and answers to earlier pages'
+    questions (every one optional). Built from a compiled schema; the answers it returns are
+    keyed like a response's, so the preview runs them through surveys.logic like the wizard.
+    Option questions offer their options; anything else is typed."""
+
+    def __init__(self, *args: Any, schema: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = schema
+        steps = schema["steps"]
+        self.fields["start"] = forms.TypedChoiceField(
+            label=_("Start at"),
+            coerce=int,
+            choices=[
+                (i, _("Page %(n)d") % {"n": i + 1} + (f": {s['title']}" if s.get("title") else ""))
+                for i, s in enumerate(steps)
+            ],
+            initial=0,
+        )
+        self.groups: list[dict[str, Any]] = []
+        for i, step in enumerate(steps[:-1]):
+            names = []
+            for q in step["questions"]:
+                field = self._answer_field(q)
+                if field is not None:
+                    name = f"answer-{q['key']}"
+                    self.fields[name] = field
+                    names.append(name)
+            if names:
+                legend = _("Answers on page %(n)d") % {"n": i + 1}
+                self.groups.append({"legend": legend, "names": names, "page": i})
+
+    def _answer_field(self, q: dict[str, Any]) -> forms.Field | None:
+        label = str(q.get("label") or q.get("text") or q["key"])
+        if q["type"] in ("heading", "info", "matrix", "ranking"):
+            return None
+        if q.get("options") is not None:
+            labels = {"yes": _("Yes"), "no": _("No")}
+            choices = [
+                (o["key"], o["label"] or labels.get(o["key"], o["key"])) for o in q["options"]
+            ]
+            if q.get("other"):
+                choices.append((OTHER, _("Other")))
+            if q["type"] == "multiple_choice":
+                return forms.MultipleChoiceField(
+                    label=label,
+                    choices=choices,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            return forms.ChoiceField(
+                label=label, choices=[("", _("(no answer)")), *choices], required=False
+            )
+        return forms.CharField(label=label, required=False, max_length=500)
+
+    def bound_groups(self) -> list[dict[str, Any]]:
+        return [{**g, "fields": [self[name] for name in g["names"]]} for g in self.groups]
+
+    def preview_request(self) -> tuple[int, dict[str, Any]]:
+        """(start page index, answers to the pages before it); call after is_valid()."""
+        start = int(self.cleaned_data.get("start") or 0)
+        answers: dict[str, Any] = {}
+        for group in self.groups:
+            if group["page"] >= start:
+                continue
+            for name in group["names"]:
+                value = self.cleaned_data.get(name)
+                if value not in (None, "", []):
+                    answers[name.removeprefix("answer-")] = value
+        return start, answers

@@ -159,15 +159,16 @@ def validate_schema(schema: Schema) -> list[str]:
                 )
                 continue
             at = position[key]
+            target = questions[key]
+            name = _question_label(target)[:60]
             if at > step_no or (at == step_no and not allow_same):
                 errors.append(
                     _(
-                        '%(where)s: the condition refers to "%(key)s" on page %(page)d; conditions '
-                        "can only use answers from earlier pages."
+                        '%(where)s: the condition refers to "%(question)s" on page %(page)d; '
+                        "conditions can only use answers from earlier pages."
                     )
-                    % {"where": where, "key": key, "page": at + 1}
+                    % {"where": where, "question": name, "page": at + 1}
                 )
-            target = questions[key]
             op, value = rule["op"], rule.get("value", "")
             if op not in OPERATORS:
                 errors.append(_("%(where)s: unknown operator.") % {"where": where})
@@ -185,17 +186,30 @@ def validate_schema(schema: Schema) -> list[str]:
                 if target.get("other"):
                     valid.add("other")
                 wanted = [v.strip() for v in value.split(",")] if op == "any_of" else [value]
+                if (
+                    op != "any_of"
+                    and "," in value
+                    and all(v.strip() in valid for v in value.split(","))
+                ):
+                    errors.append(
+                        _(
+                            '%(where)s: "is" and "is not" compare with one option of '
+                            '"%(question)s"; use "is any of" for several.'
+                        )
+                        % {"where": where, "question": name}
+                    )
+                    continue
                 for v in wanted:
                     if v not in valid:
                         errors.append(
                             _(
-                                '%(where)s: "%(value)s" is not an option of "%(key)s". Options: '
-                                "%(options)s."
+                                '%(where)s: "%(value)s" is not an option of "%(question)s". '
+                                "Options: %(options)s."
                             )
                             % {
                                 "where": where,
                                 "value": v,
-                                "key": key,
+                                "question": name,
                                 "options": ", ".join(sorted(valid)),
                             }
                         )
@@ -203,9 +217,13 @@ def validate_schema(schema: Schema) -> list[str]:
     def check_pipes(text: str, where: str, step_no: int) -> None:
         for key in PIPE_RE.findall(text or ""):
             if key not in questions or position[key] >= step_no:
+                name = _question_label(questions[key])[:60] if key in questions else key
                 errors.append(
-                    _('%(where)s: "{%(key)s}" can only show an answer from an earlier page.')
-                    % {"where": where, "key": key}
+                    _(
+                        '%(where)s: "{%(key)s}" (%(question)s) can only show an answer from an '
+                        "earlier page."
+                    )
+                    % {"where": where, "key": key, "question": name}
                 )
 
     for i, step in enumerate(schema["steps"]):
@@ -221,10 +239,12 @@ def validate_schema(schema: Schema) -> list[str]:
             check(rule.get("when"), where, i, allow_same=True)
             target = rule.get("target")
             if target != END and step_index.get(target, -1) <= i:
+                if target in step_index:
+                    target = _("page %(n)d") % {"n": step_index[target] + 1}
                 errors.append(
                     _(
-                        '%(where)s: "%(target)s" is not a later page. Use the key of a later '
-                        'page or "end".'
+                        '%(where)s: "%(target)s" is not a later page. Choose a later page or '
+                        "the end."
                     )
                     % {"where": where, "target": target}
                 )

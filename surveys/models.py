@@ -26,11 +26,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
 
-from cms.forms import LibraryPageForm
 from cms.models import AnsweredPage
 from cms.selectors import content_cached
 
 from .blocks import SurveyBodyBlock
+from .editor import LogicPanel, SurveyPageForm
 from .keys import assign_keys, saved_keys
 from .logic import validate_schema
 from .routes import route_match
@@ -47,7 +47,7 @@ def new_channel_code() -> str:
 
 
 class SurveyPage(AnsweredPage):
-    base_form_class = LibraryPageForm
+    base_form_class = SurveyPageForm
 
     intro = RichTextField(blank=True, verbose_name=_("introduction"))
     body = StreamField(SurveyBodyBlock(), verbose_name=_("questions"), blank=True)
@@ -76,10 +76,20 @@ class SurveyPage(AnsweredPage):
         _("days a saved answer can be resumed"), default=7
     )
     listed = models.BooleanField(_("list on the library's front page"), default=True)
+    invitation_only = models.BooleanField(
+        _("by invitation only"),
+        default=False,
+        help_text=_(
+            "Only the links in the panel's invitations open the survey. Its own address, QR "
+            "codes and embeds say that it is by invitation, so nobody invited answers twice "
+            "(once by invitation, once anonymously)."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
+        LogicPanel(heading=_("Logic in words")),
         FieldPanel("body"),
         FieldPanel("thank_you_text"),
         FieldPanel("closed_text"),
@@ -93,6 +103,7 @@ class SurveyPage(AnsweredPage):
         MultiFieldPanel(
             [
                 FieldPanel("one_response_per_browser"),
+                FieldPanel("invitation_only"),
                 FieldPanel("store_date"),
                 FieldPanel("resume_days"),
                 FieldPanel("listed"),

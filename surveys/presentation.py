@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .forms import StepForm
+from .logic import condition_holds, evaluate
 from .schema import Schema, answerable, compile_schema
 
 YES_NO = {"yes": "Yes", "no": "No"}
@@ -68,6 +69,7 @@ def state_title(state: str) -> str:
         "not_open": _("This survey has not opened yet"),
         "full": _("This survey has all the answers it needs"),
         "already": _("You have already answered this survey"),
+        "invitation_only": _("This survey is by invitation"),
         "screened_out": _("Thank you for your interest"),
         "thanks": _("Thank you for your answers"),
         "saved": _("Your answers are saved"),
@@ -82,10 +84,21 @@ def questions_html(form: StepForm) -> str:
     return render_to_string("surveys/questions.html", {"questions": form.view()})
 
 
-def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
+def survey_preview(
+    page: Any,
+    *,
+    step_index: int,
+    answers: dict[str, Any] | None = None,
+    schema: Schema | None = None,
+) -> tuple[str, dict[str, Any]]:
     """Wagtail's preview of a survey page: the respondent's step template over the draft's
-    questions (not submittable), as (template, context)."""
-    steps = compile_schema(page.body.get_prep_value())["steps"]
+    questions (not submittable), as (template, context).
+
+    With ``answers`` (the flow page's preview: answers to earlier pages), the step shows what
+    a respondent with those answers would see — the questions whose conditions hold and
+    earlier answers piped in — and says so when those answers would not reach the page."""
+    schema = schema or compile_schema(page.body.get_prep_value())
+    steps = schema["steps"]
     chrome = {
         "page": page,
         "survey": page,
@@ -96,8 +109,16 @@ def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
     if not steps:
         state = "unpublished"
         return "surveys/message.html", {**chrome, "state": state, "title": state_title(state)}
-    step = steps[min(step_index, len(steps) - 1)]
-    form = StepForm(questions=step["questions"], pipes={}, seed=0)
+    step = steps[min(max(step_index, 0), len(steps) - 1)]
+    questions, pipes, notice = step["questions"], {}, ""
+    if answers is not None:
+        result = evaluate(schema, answers)
+        kept = result.answers
+        questions = [q for q in questions if condition_holds(q.get("show_if"), kept)]
+        pipes = answer_labels(schema, kept)
+        if step["key"] not in result.steps:
+            notice = _("With these answers a respondent would not see this page.")
+    form = StepForm(questions=questions, pipes=pipes, seed=0)
     return "surveys/step.html", {
         **chrome,
         "step": step,
@@ -108,4 +129,5 @@ def survey_preview(page: Any, *, step_index: int) -> tuple[str, dict[str, Any]]:
         "questions_html": questions_html(form),
         "errors": [],
         "preview": True,
+        "notice": notice,
     }

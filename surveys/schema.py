@@ -45,11 +45,19 @@ def condition(raw: dict[str, Any] | None) -> dict[str, Any] | None:
         question = str(rule.get("question") or "").strip()
         if not question:
             continue
+        # Options picked in the editor are "question:option"; those of another question
+        # (left ticked after the rule's question changed) do not count.
+        picked = [
+            key
+            for q_key, sep, key in (str(o).partition(":") for o in rule.get("options") or [])
+            if sep and q_key == question and key
+        ]
+        value = ",".join(picked) if picked else str(rule.get("value") or "").strip()
         rules.append(
             {
                 "question": question,
                 "op": str(rule.get("operator") or "equals"),
-                "value": str(rule.get("value") or "").strip(),
+                "value": value,
             }
         )
     if not rules:
@@ -87,6 +95,7 @@ def question(block_type: str, value: dict[str, Any]) -> dict[str, Any]:
         label=str(value.get("label") or ""),
         help=str(value.get("help_text") or ""),
         required=bool(value.get("required")) or block_type == "consent",
+        fixed=bool(value.get("fixed")),
     )
     if block_type in ("short_text", "long_text"):
         limit = settings.INNSIKT_MAX_TEXT_LENGTH
@@ -153,6 +162,7 @@ def compile_schema(body: list[Any]) -> Schema:
                 "key": step_value["key"],
                 "title": str(step_value.get("title") or ""),
                 "intro_html": _rich_text(step_value.get("intro")),
+                "shuffle": bool(step_value.get("shuffle_questions")),
                 "show_if": condition(step_value.get("show_if")),
                 "skip": [
                     {"when": condition(rule.get("when")), "target": str(rule.get("target") or "")}

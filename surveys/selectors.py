@@ -17,8 +17,9 @@ from wagtail.models import Page
 from cms.selectors import content_cached, site_chrome
 from cms.tenancy import library_scope
 
+from .keys import assign_keys
 from .models import Channel, Quota, Response, SurveyPage, SurveyStart, SurveyVersion
-from .schema import questions_merged
+from .schema import Schema, compile_schema, questions_merged
 
 VERSION_CACHE_KEY = "innsikt:survey-version:{page_id}"
 
@@ -278,3 +279,12 @@ def surveys_with_counts(
             }
         )
     return rows
+
+
+def survey_draft_schema(page: SurveyPage) -> Schema:
+    """The schema of the survey as last saved in the editor (its latest revision, draft or
+    published), which the flow page and the editor's question pickers show. Keys are those
+    the revision carries (saving gives every block its key); a block saved without one gets
+    a provisional key so the schema still compiles."""
+    draft = page.get_latest_revision_as_object() if page.latest_revision_id else page
+    return compile_schema(assign_keys(draft.body.get_prep_value()))

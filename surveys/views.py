@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.storage import get_storage
 from formtools.wizard.storage.base import BaseStorage
+from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import SessionWizardView
 from wagtail import hooks
 from wagtail.views import serve as wagtail_serve
@@ -30,7 +31,7 @@ from cms.abuse import HONEYPOT, browser_token_set, rate_limited
 from cms.selectors import content_cached
 
 from . import presentation
-from .forms import StepForm
+from .forms import StepForm, ordered_questions
 from .logic import Evaluation, evaluate
 from .models import Channel, ChannelBase, SurveyPage, SurveyVersion
 from .presentation import answer_labels, questions_html, state_title
@@ -54,7 +55,7 @@ from .services import (
 CHANNEL_PATH_RE = re.compile(r"^(?:/[a-z]{2})?/s/(?P<code>[a-z0-9]{6,16})/")
 RESUME_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 DONE_COOKIE = "innsikt_done"
-STORAGE = "formtools.wizard.storage.session.SessionStorage"
+STORAGE = f"{__name__}.SurveyStorage"
 # The id the response will be stored under, chosen before the last page is sent, so the
 # same submission sent twice is stored once (surveys.services.response_submit).
 SUBMISSION = "submission"
@@ -179,6 +180,46 @@ class FirstVisitStorage(BaseStorage):
 FIRST_VISIT_STORAGE = f"{__name__}.FirstVisitStorage"
 
 
+class SurveyStorage(SessionStorage):
+    """formtools' session storage, except that the wizard's state enters the session only
+    when it is first used and leaves it when the wizard is reset (an answer stored, a bot
+    turned away): a one-page survey sent in one go makes no session at all — the answer's
+    one Redis round trip is the rate limit's (docs/performance.md) — and a session that
+    held nothing but this survey is deleted with its cookie instead of being kept empty
+    until it expires. The state is looked up in the session once per request (formtools
+    reads it some twenty times)."""
+
+    _data: dict[str, Any] | None = None
+
+    def __init__(self, prefix: str, request: HttpRequest, file_storage: Any = None) -> None:
+        BaseStorage.__init__(self, prefix, request, file_storage)
+
+    def _get_data(self) -> dict[str, Any]:
+        if self._data is None:
+            if self.prefix not in self.request.session:
+                self.init_data()
+            else:
+                self._data = self.request.session[self.prefix]
+            # formtools changes the state in place: the session is saved whenever it is
+            # read (as formtools' own storage does; a wizard reads it to change it).
+            self.request.session.modified = True
+        assert self._data is not None
+        return self._data
+
+    def _set_data(self, value: dict[str, Any]) -> None:
+        self.request.session[self.prefix] = self._data = value
+
+    data = property(_get_data, _set_data)
+
+    def reset(self) -> None:
+        super().reset()
+        session = self.request.session
+        del session[self.prefix]
+        self._data = None
+        if session.session_key is not None and not session.keys():
+            session.flush()
+
+
 class SurveyWizard(SessionWizardView):
     """formtools' session wizard over the frozen schema: one step per survey page, shown or
     skipped by surveys.logic. Answers live in the (cache-backed) session until done()."""
@@ -276,12 +317,17 @@ class SurveyWizard(SessionWizardView):
         visible = set(evaluation.questions.get(step["key"], []))
         if step["key"] not in evaluation.questions:
             visible = {q["key"] for q in step["questions"]}
-        questions = [q for q in step["questions"] if q["key"] in visible]
+        seed = self.seed()
+        questions = [q for q in ordered_questions(step, seed) if q["key"] in visible]
         return StepForm(
             data=data,
             questions=questions,
             pipes=answer_labels(self.schema, evaluation.answers),
-            seed=self.seed(),
+            seed=seed,
+            # A shuffled page's fields are in the respondent's own order: not kept.
+            fields_key=None
+            if step.get("shuffle")
+            else (self.version.pk, self.version.created_at, step["key"]),
         )
 
     def get_form(self, step=None, data=None, files=None):
@@ -432,7 +478,7 @@ class SurveyWizard(SessionWizardView):
         step, language and content generation and then kept (templates were two thirds
         of a survey page's time, docs/performance.md)."""
 
-        key = form.view_key()
+        key = None if self.steps_by_key[self.steps.current].get("shuffle") else form.view_key()
         if key is None:
             return questions_html(form)
         language = get_language() or settings.LANGUAGE_CODE
@@ -505,6 +551,10 @@ def survey_respond(request: HttpRequest, rt: SurveyRuntime) -> HttpResponse:
         return _message(request, rt, state)
     if rt.page.one_response_per_browser and _survey_token(rt.page) in _done_keys(request):
         return _message(request, rt, "already")
+    if rt.page.invitation_only and pseudonym_session_key(rt.page) not in request.session:
+        # Only a panel invitation opens it (panel.views.invitation puts the pseudonym in
+        # the session): not the survey's address, a channel or a resumed draft on its own.
+        return _message(request, rt, "invitation_only", status=403)
     return wizard_view(request, runtime=rt)
 
 

@@ -1,6 +1,8 @@
 from typing import Any
 
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -36,6 +38,8 @@ def register_admin_urls():
         path(
             "<int:page_id>/delete/", admin_views.responses_bulk_delete, name="surveys_bulk_delete"
         ),
+        path("<int:page_id>/flow/", admin_views.flow, name="surveys_flow"),
+        path("<int:page_id>/flow/preview/", admin_views.flow_preview, name="surveys_flow_preview"),
         path(
             "channels/<int:channel_id>/poster.<str:fmt>",
             admin_views.channel_poster,
@@ -68,6 +72,13 @@ def _results_button(page, user, **kwargs):
             priority=5,
             page=page,
         )
+        yield PageMenuItem(
+            _("Flow and logic"),
+            reverse("surveys_flow", args=[page.pk]),
+            icon_name="list-ol",
+            priority=6,
+            page=page,
+        )
 
 
 hooks.register("register_page_listing_more_buttons", _results_button)
@@ -90,3 +101,9 @@ class OpenSurveysPanel(Component):
 @hooks.register("construct_homepage_panels")
 def open_surveys_panel(request: Any, panels: list[Any]) -> None:
     panels.append(OpenSurveysPanel())
+
+
+@hooks.register("insert_editor_js")
+def question_pickers_js():
+    """Keeps a rule's pickers to earlier pages and the chosen question (surveys.editor)."""
+    return format_html('<script src="{}"></script>', static("surveys/question_pickers.js"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.test import Client
 
 STEP_RE = re.compile(r'name="(s[0-9a-f]+-current_step)" value="([^"]*)"')
+SUBMISSION_RE = re.compile(r'name="submission" value="([^"]*)"')
 
 
 @dataclass
@@ -32,8 +33,16 @@ class Walk:
 
     @property
     def management(self) -> dict[str, str]:
+        """The page's hidden fields a browser sends back: the wizard's step and the
+        submission id the page was shown with."""
         m = STEP_RE.search(self.html)
-        return {m.group(1): m.group(2)} if m else {}
+        if m is None:
+            return {}
+        fields = {m.group(1): m.group(2)}
+        submission = SUBMISSION_RE.search(self.html)
+        if submission:
+            fields["submission"] = submission.group(1)
+        return fields
 
     def submit(self, data: dict, *, extra: dict | None = None, follow: bool = True) -> "Walk":
         body = {**self.management, **data, **(extra or {})}

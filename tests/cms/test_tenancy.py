@@ -289,6 +289,7 @@ def test_admin_urls_with_another_librarys_objects_show_and_change_nothing(worlds
         "panel_members:inspect",
         "panel_campaign",
         "surveys_results",
+        "surveys_flow",
         "research_explore",
         "research_exports",
         "research_interview_round",

@@ -28,7 +28,7 @@ from panel.services import (
     reminder_send,
     reminders_dispatch,
 )
-from surveys.models import Response
+from surveys.models import Channel, Response
 from tests import factories
 from tests.wizard import Walk
 
@@ -290,3 +290,45 @@ def test_a_dead_workers_claim_is_taken_over_after_the_lease(
     assert str(stuck.pk) in invitations_pending(campaign=campaign, now=timezone.now())
     assert invitation_send(invitation_id=stuck.pk) == "sent"
     assert [m.to for m in mail.outbox] == [["kari@example.no"]]
+
+
+def test_an_invitation_only_survey_opens_from_the_invitation_only(
+    campaign, admin_user, django_capture_on_commit_callbacks
+):
+    """The survey's own address, its channels and a stranger's browser say it is by
+    invitation; the invitation's link opens it, and the answer is the member's one."""
+    campaign, members = campaign
+    survey = campaign.survey
+    survey.invitation_only = True
+    survey.channels.add(Channel(kind="qr", name="Bokbad"))
+    survey.save_revision().publish()
+    code = survey.channels.get().code
+    with django_capture_on_commit_callbacks(execute=False):
+        campaign_launch(campaign=campaign, user=admin_user)
+    invitation = Invitation.objects.get(member=members["kari"])
+    invitation_send(invitation_id=invitation.pk)
+    link = re.search(r"http://localhost(/panel/inv/\S+/)", mail.outbox[-1].body).group(1)
+
+    stranger = Client(HTTP_HOST="localhost")
+    for address in (survey.url, f"/s/{code}/", f"/en/s/{code}/"):
+        page = stranger.get(address)
+        assert page.status_code == 403, address
+        assert "csrfmiddlewaretoken" not in page.content.decode()  # no form to send
+    html = stranger.get(survey.url).content.decode()
+    assert "Denne undersøkelsen er bare for inviterte" in html
+    assert "åpne lenken i invitasjonen" in html
+    english = stranger.get(f"/en/s/{code}/").content.decode()
+    assert "This survey is by invitation" in english
+    # Sending the form anyway stores nothing.
+    stranger.post(survey.url, {"card": "no", "why": "topic"})
+    assert Response.objects.count() == 0
+
+    browser = Client(HTTP_HOST="localhost")
+    survey_url = browser.get(link)["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        Walk(browser, survey_url).open().submit({"card": "no", "why": "topic"}).submit(
+            {"satisfied": "4"}
+        )
+    assert list(Response.objects.values_list("pseudonym", flat=True)) == [members["kari"].pseudonym]
+    # Once answered, the same browser is not let in again without a new invitation.
+    assert browser.get(survey_url).status_code == 403

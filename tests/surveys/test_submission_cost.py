@@ -65,7 +65,7 @@ def test_a_second_respondent_counts_on_the_same_start_row(one_page):
     assert list(SurveyStart.objects.values_list("count", flat=True)) == [2]
 
 
-def test_a_visit_and_a_submission_cost_two_redis_round_trips(on_redis, round_trips, one_page):
+def test_a_visit_and_a_submission_cost_one_redis_round_trip(on_redis, round_trips, one_page):
     _respond(one_page, card="no")  # the first visitor warms the caches
     round_trips.clear()
     respondent = Client(HTTP_HOST="localhost")
@@ -73,10 +73,12 @@ def test_a_visit_and_a_submission_cost_two_redis_round_trips(on_redis, round_tri
     assert round_trips == []  # a first visit makes no session
     assert "sessionid" not in respondent.cookies
 
-    respondent.post(one_page.url, {**walk.management, "card": "yes"})
+    response = respondent.post(one_page.url, {**walk.management, "card": "yes"})
 
-    # The rate limit (one pipeline) and the new session (SET NX, nothing read first).
-    assert round_trips == ["INCRBY+EXPIRE+GET", "SET"]
+    # The rate limit (one pipeline); the answer is stored at once, so no session is made.
+    assert response.status_code == 302
+    assert round_trips == ["INCRBY+EXPIRE+GET"]
+    assert "sessionid" not in respondent.cookies
     round_trips.clear()
     respondent.get(one_page.url + "takk/")
     # The thank-you page needs nothing from the session.
@@ -94,6 +96,26 @@ def test_a_later_page_reads_its_session_with_the_rate_limit(on_redis, round_trip
 
     walk.submit({"satisfied": "4"}, follow=False)
 
-    # The count and the session's read in one pipeline; the session written (SET XX).
-    assert round_trips == ["INCRBY+EXPIRE+GET+GET", "SET"]
+    # The count and the session's read in one pipeline; the session, which held nothing
+    # but this survey's answers, deleted with its cookie (nothing of them left in Redis).
+    assert round_trips == ["INCRBY+EXPIRE+GET+GET", "DEL"]
+    assert respondent.cookies["sessionid"].value == ""
     assert Response.objects.filter(survey=survey).count() == 1
+
+
+def test_a_later_page_keeps_the_rest_of_the_session(on_redis, round_trips, library_a):
+    """A session that holds more than the survey (here another survey begun in the same
+    browser) keeps the rest when the answer is stored."""
+    survey = factories.survey(library_a, factories.BRANCHING, slug="flere")
+    other = factories.survey(library_a, factories.BRANCHING, slug="andre")
+    respondent = Client(HTTP_HOST="localhost")
+    Walk(respondent, other.url).open().submit({"card": "no", "why": "topic"})
+    walk = Walk(respondent, survey.url).open().submit({"card": "no", "why": "topic"})
+    round_trips.clear()
+
+    walk.submit({"satisfied": "4"}, follow=False)
+
+    assert round_trips == ["INCRBY+EXPIRE+GET+GET", "SET"]
+    assert respondent.cookies["sessionid"].value != ""
+    other_walk = Walk(respondent, other.url).open()
+    assert other_walk.step == "rate"  # the other survey goes on where it was left

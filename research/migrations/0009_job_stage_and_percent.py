@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('research', '0007_job_lease_and_queue_state'),
+        ('research', '0008_report_question_pickers'),
     ]
 
     operations = [
