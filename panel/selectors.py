@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -10,7 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from cms.tenancy import library_sites_for_user
+from cms.tenancy import library_scope, library_sites_for_user
 
 from .eligibility import ContactFacts, Kind
 from .models import (
@@ -244,3 +245,38 @@ def campaign_launch_summary(campaign: Campaign) -> list[tuple[str, int]]:
     return sorted(
         ((contact_reason_label(reason), n) for reason, n in counts.items()), key=lambda r: -r[1]
     )
+
+
+def campaigns_sending_for_user(
+    user: AbstractBaseUser | AnonymousUser, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The user's libraries' running campaigns, newest start first, with their progress
+    from the invitation rows: ``invited``, ``sent``, ``waiting`` (queued or sending),
+    ``completed`` and the percent sent — one query."""
+    campaigns = (
+        library_scope(Campaign, user)
+        .filter(status=Campaign.Status.RUNNING)
+        .annotate(
+            invited=Count("invitations"),
+            sent=Count("invitations", filter=Q(invitations__state=Invitation.State.SENT)),
+            waiting=Count(
+                "invitations",
+                filter=Q(
+                    invitations__state__in=[Invitation.State.QUEUED, Invitation.State.SENDING]
+                ),
+            ),
+            completed=Count("invitations", filter=Q(invitations__completed_at__isnull=False)),
+        )
+        .order_by("-starts_at", "pk")[:limit]
+    )
+    return [
+        {
+            "campaign": c,
+            "invited": c.invited,
+            "sent": c.sent,
+            "waiting": c.waiting,
+            "completed": c.completed,
+            "percent": round(100 * c.sent / c.invited) if c.invited else 0,
+        }
+        for c in campaigns
+    ]

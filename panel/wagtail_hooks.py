@@ -6,9 +6,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from cms.admin_tenancy import LibraryModelViewSet, LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
@@ -17,6 +19,7 @@ from . import admin_views, views
 from .models import AccessLog, Campaign, ConsentText, PanelMember, PanelSignupPage, Segment
 from .selectors import (
     campaign_progress,
+    campaigns_sending_for_user,
     member_get_for_user,
     members_for_user,
     segment_count,
@@ -33,27 +36,30 @@ def answer_signup_pages(page, request, *args, **kwargs):
     return views.signup(request, page, preview=getattr(request, "is_preview", False))
 
 
+# The admin menu's "Panel" (its items below, and PANEL_MENU_HOOK's): what a researcher
+# works with for the user panel, none of it under Wagtail's "Snippets".
+PANEL_MENU_HOOK = "register_innsikt_panel_menu_item"
+
+
 class ConsentTextViewSet(LibrarySnippetViewSet):
     model = ConsentText
     icon = "lock"
+    menu_label = _("Consent texts")
+    menu_order = 40
     list_display = ["__str__", "library", "created_at"]
     list_filter = ["library", "purpose"]
-
-
-register_snippet(ConsentTextViewSet)
 
 
 class SegmentViewSet(LibrarySnippetViewSet):
     model = Segment
     icon = "filter"
+    menu_label = _("Segments")
+    menu_order = 20
     list_display = [
         "name",
         "library",
         Column("members", label=_("Active members"), accessor=segment_count),
     ]
-
-
-register_snippet(SegmentViewSet)
 
 
 class MemberIndexView(IndexView):
@@ -97,8 +103,7 @@ class PanelMemberViewSet(LibraryModelViewSet):
     model = PanelMember
     icon = "group"
     menu_label = _("Panel members")
-    add_to_admin_menu = True
-    menu_order = 260
+    menu_order = 10
     inspect_view_enabled = True
     index_view_class = MemberIndexView
     inspect_view_class = MemberInspectView
@@ -123,11 +128,6 @@ panel_member_viewset = PanelMemberViewSet("panel_members")
 
 
 audit_log_register(AccessLog)
-
-
-@hooks.register("register_admin_viewset")
-def register_member_viewset():
-    return panel_member_viewset
 
 
 @hooks.register("register_admin_urls")
@@ -159,6 +159,8 @@ def _progress(campaign):
 class CampaignViewSet(LibrarySnippetViewSet):
     model = Campaign
     icon = "mail"
+    menu_label = _("Campaigns")
+    menu_order = 30
     list_display = [
         "name",
         "kind",
@@ -175,26 +177,32 @@ class CampaignViewSet(LibrarySnippetViewSet):
     ]
 
 
-register_snippet(CampaignViewSet)
+class PanelMenu(SnippetViewSetGroup):
+    """The admin menu's "Panel": members, segments, campaigns, consent texts, and (through
+    PANEL_MENU_HOOK) sign-up channels and the loan import."""
+
+    menu_label = _("Panel")
+    menu_icon = "group"
+    menu_order = 260
+    menu_name = "panel"
+    submenu_hook = PANEL_MENU_HOOK
+    items = (panel_member_viewset, SegmentViewSet, CampaignViewSet, ConsentTextViewSet)
 
 
-@hooks.register("register_admin_menu_item")
-def register_loan_import_menu_item():
+register_snippet(PanelMenu)
+
+
+@hooks.register(PANEL_MENU_HOOK)
+def register_signup_channels_menu_item():
     return MenuItem(
-        _("Import loan statistics"),
-        reverse("panel_loan_import"),
-        icon_name="upload",
-        order=270,
+        _("Sign-up channels"), reverse("panel_signup_channels"), icon_name="link", order=50
     )
 
 
-@hooks.register("register_admin_menu_item")
-def register_signup_channels_menu_item():
+@hooks.register(PANEL_MENU_HOOK)
+def register_loan_import_menu_item():
     return MenuItem(
-        _("Sign-up channels"),
-        reverse("panel_signup_channels"),
-        icon_name="link",
-        order=271,
+        _("Import loan statistics"), reverse("panel_loan_import"), icon_name="upload", order=60
     )
 
 
@@ -212,3 +220,20 @@ audit_log_register(AccessLog)
 @hooks.register("register_admin_viewset")
 def register_access_log():
     return AccessLogViewSet()
+
+
+class CampaignsSendingPanel(Component):
+    """The dashboard's running campaigns of the user's libraries, with their progress
+    (panel.selectors.campaigns_sending_for_user)."""
+
+    name = "innsikt_campaigns_sending"
+    order = 110
+    template_name = "panel/admin/dashboard_campaigns.html"
+
+    def get_context_data(self, parent_context=None):
+        return {"rows": campaigns_sending_for_user((parent_context or {})["request"].user)}
+
+
+@hooks.register("construct_homepage_panels")
+def campaigns_sending_panel(request, panels):
+    panels.append(CampaignsSendingPanel())

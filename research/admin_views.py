@@ -3,25 +3,37 @@ logged downloads. Every view checks access first: surveys through
 surveys.selectors.survey_get_for_user, reports through report_get_for_user (DESIGN.md C9)."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cms.formatting import supported_language
 from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyVersion
-from surveys.selectors import survey_get_for_user
+from surveys.selectors import survey_get_for_user, survey_responses
 
 from .findings.filters import Filters
-from .forms import CrosstabForm, ExportForm, FiltersForm
+from .forms import AnswersForm, CrosstabForm, ExportForm, FiltersForm
 from .log.models import ResearchLog
 from .models import ExportJob, ReportJob
-from .selectors import library_segments, report_get_for_user, survey_channel_labels, survey_frame
+from .selectors import (
+    exports_for_user,
+    findings_for_user,
+    job_get_for_user,
+    library_segments,
+    report_get_for_user,
+    survey_answers_listing,
+    survey_channel_labels,
+    survey_frame,
+)
 from .services import (
     FiltersTooNarrow,
     export_start,
     filters_check,
+    library_privacy,
     report_generate,
     research_log_record,
 )
@@ -87,6 +99,54 @@ def explore(request, page_id: int):
             "findings": findings,
             "n": len(frame),
             "rule": privacy.rule(),
+        },
+    )
+
+
+def answers(request, page_id: int):
+    """A survey's answers, one row each: filtered by channel, period, version and
+    completion, and searched in the free text as scrubbed (research.selectors
+    .survey_answers_listing). A GET form: every filtered list has an address."""
+    page = survey_get_for_user(request.user, page_id)
+    choices = _filter_choices(page)
+    form = AnswersForm(
+        request.GET or None, channels=choices["channels"], versions=choices["versions"]
+    )
+    filtering = form.is_bound and form.is_valid()
+    data = form.cleaned_data if filtering else {}
+    _k, card_pattern = library_privacy(page)
+    found = survey_answers_listing(
+        page,
+        form.filters() if filtering else None,
+        completion=data.get("completion") or "",
+        search=data.get("q") or "",
+        card_pattern=card_pattern or None,
+    )
+    listing = Paginator(found, 50).get_page(request.GET.get("p"))
+    responses = (
+        survey_responses(page)
+        .select_related("channel", "version")
+        .in_bulk([pk for pk, _excerpt in listing])
+    )
+    rows = [
+        {"response": responses[pk], "excerpt": excerpt}
+        for pk, excerpt in listing
+        if pk in responses
+    ]
+    query = request.GET.copy()
+    query.pop("p", None)
+    return render(
+        request,
+        "research/admin/answers.html",
+        {
+            "page": page,
+            "form": form,
+            "listing": listing,
+            "rows": rows,
+            "count": len(found),
+            "searching": bool(data.get("q")),
+            "query": query.urlencode(),
+            "filtered": bool(query),
         },
     )
 
@@ -168,3 +228,49 @@ def report_download(request, job_id):
         raise Http404
     report_get_for_user(request.user, job.report_id)  # another library's report: no
     return _download(request, job, ResearchLog.Action.DOWNLOAD_REPORT, job.title)
+
+
+def job_status(request, job_id):
+    """A job's progress as JSON, for the job pages' progress script (research/static/
+    research/job-progress.js): status, stage and percent in words and numbers, and the
+    download address once it is done. Read from the job's row (DESIGN.md C7)."""
+    job = job_get_for_user(request.user, job_id)
+    done = job.status == job.Status.DONE and bool(job.file)
+    download = None
+    if done:
+        name = (
+            "research_export_download" if isinstance(job, ExportJob) else "research_report_download"
+        )
+        download = reverse(name, args=[job.pk])
+    response = JsonResponse(
+        {
+            "id": str(job.pk),
+            "status": job.status,
+            "stage": job.stage,
+            "percent": job.percent,
+            "text": job.progress_text,
+            "waiting": job.waiting,
+            "running": job.running,
+            "download": download,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def findings(request):
+    """The admin menu's "Projects and reports": the user's libraries' research projects with
+    their reports and each report's latest PDF."""
+    return render(
+        request, "research/admin/findings.html", {"projects": findings_for_user(request.user)}
+    )
+
+
+def exports_index(request):
+    """The admin menu's "Exports": the newest exports of the user's libraries' surveys."""
+    jobs = exports_for_user(request.user)
+    return render(
+        request,
+        "research/admin/exports_index.html",
+        {"jobs": jobs, "refresh": any(job.running for job in jobs)},
+    )

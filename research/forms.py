@@ -76,6 +76,37 @@ class FiltersForm(forms.Form):
         )
 
 
+class AnswersForm(FiltersForm):
+    """The answer list's filters: channel, period and version (no panel segment: a list of
+    single answers by segment would single out its members), completion, and a search of
+    the scrubbed free text. Sent with GET, so a filtered list has an address."""
+
+    completion = forms.ChoiceField(
+        label=_("Completion"),
+        required=False,
+        choices=[
+            ("", _("All answers")),
+            ("complete", _("Every question shown was answered")),
+            ("partial", _("Some questions shown were left unanswered")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    q = forms.CharField(
+        label=_("Search the free text"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Finds words in the free-text answers as they are shown: with personal data "
+            "(phone numbers, e-mail addresses, national identity and library card numbers) "
+            "removed, so those are never found."
+        ),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def __init__(self, *args: Any, channels: list[str], versions: list[int], **kwargs: Any):
+        super().__init__(*args, channels=channels, versions=versions, segments=None, **kwargs)
+
+
 class ExportForm(FiltersForm):
     format = forms.ChoiceField(
         label=_("Format"), choices=ExportJob.Format.choices, widget=forms.RadioSelect

@@ -76,6 +76,18 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobStage(models.TextChoices):
+    """What a running job's worker is doing, written at the work's real stage boundaries
+    (research.services.job_run and the report and export work); the admin shows it with
+    the job's percent."""
+
+    READING = "reading", _("Reading answers")
+    WRITING = "writing", _("Writing the file")
+    LAYOUT = "layout", _("Laying out the pages")
+    RENDERING = "rendering", _("Rendering PDF")
+    SAVING = "saving", _("Saving the file")
+
+
 class JobFailure(models.TextChoices):
     """Why a job failed, when Innsikt knows (the admin says it in words); empty: an error,
     shown as it was raised."""
@@ -104,6 +116,7 @@ class _Job(models.Model):
     (research.services: _job_claim, jobs_sweep)."""
 
     Status = JobStatus
+    Stage = JobStage
     Failure = JobFailure
     # The job's failures in words, by kind of job (ExportJob, ReportJob).
     FAILURE_MESSAGES: dict[str, Any] = {}
@@ -125,10 +138,35 @@ class _Job(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The running attempt's stage and percent (0–100), written by its worker at the work's
+    # stage boundaries; a failed job keeps the stage it failed in.
+    stage = models.CharField(max_length=12, choices=JobStage.choices, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, 0–100 (100 only when done)."""
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(99, self.progress)
+
+    @property
+    def running(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def progress_text(self) -> str:
+        """The job's state in words for the admin: "Rendering PDF 80 %" while it runs."""
+        if self.status == JobStatus.RUNNING and self.stage:
+            return str(
+                _("%(stage)s %(percent)s")
+                % {"stage": self.get_stage_display(), "percent": f"{self.percent}\u00a0%"}  # type: ignore[attr-defined]
+            )
+        return str(self.get_status_display())  # type: ignore[attr-defined]
 
     @property
     def failure_message(self) -> str:
@@ -193,7 +231,7 @@ class ExportJob(_Job):
         if self.status == self.Status.DONE:
             return 100
         if not self.rows_total:
-            return 0
+            return min(99, self.progress)
         return min(99, int(100 * self.rows_done / self.rows_total))
 
 
@@ -337,7 +375,6 @@ class ReportJob(_Job):
     report = models.ForeignKey(FindingsReportPage, on_delete=models.CASCADE, related_name="jobs")
     revision_id = models.IntegerField(null=True, blank=True)
     title = models.CharField(max_length=255)
-    step = models.CharField(max_length=40, blank=True)  # what the worker is doing now
     file = models.FileField(storage=private_storage, upload_to="reports/", blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
 

@@ -11,18 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q
+from django.db import connection
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import Http404
 
-from cms.tenancy import library_id_for_page, library_site_for_page
+from cms.tenancy import library_id_for_page, library_scope, library_site_for_page
 from panel.models import Invitation, Segment
 from panel.selectors import segment_members
-from surveys.models import Channel, SurveyPage
-from surveys.selectors import survey_questions, survey_responses
+from surveys.logic import shown_unanswered
+from surveys.models import Channel, SurveyPage, SurveyVersion
+from surveys.selectors import survey_get_for_user, survey_questions, survey_responses
 
 from .findings.filters import Filters
-from .models import FindingsReportPage
+from .findings.scrub import scrubber
+from .models import ExportJob, FindingsReportPage, JobStatus, ReportJob, ResearchProjectPage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -186,11 +190,161 @@ def report_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) ->
     return report
 
 
+def job_get_for_user(user: AbstractBaseUser | AnonymousUser, job_id: Any) -> ExportJob | ReportJob:
+    """An export or report PDF job of the user's libraries whose survey or report they may
+    see (then the same checks as those pages: survey_get_for_user, report_get_for_user);
+    404 for unknown jobs and another library's (cms.tenancy.library_scope)."""
+    export = library_scope(ExportJob, user).filter(pk=job_id).first()
+    if export is not None:
+        survey_get_for_user(user, export.survey_id)
+        return export
+    report = library_scope(ReportJob, user).filter(pk=job_id).first()
+    if report is None:
+        raise Http404
+    report_get_for_user(user, report.report_id)
+    return report
+
+
 def library_segments(page: SurveyPage) -> list[tuple[int, str]]:
     """(id, name) of the panel segments of the survey's library."""
 
     site = library_site_for_page(page)
     return list(Segment.objects.filter(library=site).order_by("name").values_list("pk", "name"))
+
+
+# ---- findings in the admin menu and on the dashboard -----------------------------------
+
+
+def findings_for_user(user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
+    """The user's libraries' research projects, by title, each with its findings reports
+    and every report's latest PDF job (None: never made) — three queries in all."""
+    projects = list(
+        library_scope(ResearchProjectPage, user).select_related("locale").order_by("title", "pk")
+    )
+    latest = ReportJob.objects.filter(report=OuterRef("pk")).order_by("-created_at")
+    reports = list(
+        library_scope(FindingsReportPage, user)
+        .annotate(latest_job_id=Subquery(latest.values("pk")[:1]))
+        .order_by("title", "pk")
+    )
+    jobs = ReportJob.objects.in_bulk([r.latest_job_id for r in reports if r.latest_job_id])
+    by_parent: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        job = jobs.get(report.latest_job_id)
+        by_parent.setdefault(report.path[: -report.steplen], []).append(
+            {"page": report, "job": job}
+        )
+    return [{"page": p, "reports": by_parent.get(p.path, [])} for p in projects]
+
+
+def exports_for_user(user: AbstractBaseUser | AnonymousUser, limit: int = 50) -> list[ExportJob]:
+    """The newest exports of the user's libraries' surveys, with their survey and maker."""
+    scoped = library_scope(ExportJob, user).select_related("survey", "created_by")
+    return list(scoped.order_by("-created_at")[:limit])
+
+
+def downloads_ready_for_user(
+    user: AbstractBaseUser | AnonymousUser, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The newest finished report PDFs and exports of the user's libraries, newest first:
+    (kind, title, finished, job) — two queries."""
+    reports = library_scope(ReportJob, user).filter(status=JobStatus.DONE).exclude(file="")
+    exports = library_scope(ExportJob, user).filter(status=JobStatus.DONE).exclude(file="")
+    ready = [
+        {"kind": "report", "title": job.title, "finished": job.finished_at, "job": job}
+        for job in reports.order_by("-finished_at")[:limit]
+    ] + [
+        {"kind": "export", "title": job.survey.title, "finished": job.finished_at, "job": job}
+        for job in exports.select_related("survey").order_by("-finished_at")[:limit]
+    ]
+    ready.sort(key=lambda item: (item["finished"] is not None, item["finished"]), reverse=True)
+    return ready[:limit]
+
+
+# ---- the answer list: filters, completion and a search of the scrubbed free text ------
+
+FREE_TEXT = {"short_text", "long_text"}  # and every option question's "other" text
+EXCERPT = 80  # characters of scrubbed text shown on each side of a match
+
+
+def _free_text_keys(schema: dict[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for step in schema.get("steps", []):
+        for q in step.get("questions", []):
+            if q.get("type") in FREE_TEXT:
+                keys.add(q["key"])
+            if q.get("other"):
+                keys.add(f"{q['key']}.other")
+    return keys
+
+
+def _excerpt(text: str, at: int, length: int) -> str:
+    start, end = max(0, at - EXCERPT), min(len(text), at + length + EXCERPT)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def survey_answers_listing(
+    page: SurveyPage,
+    filters: Filters | None,
+    *,
+    completion: str = "",
+    search: str = "",
+    card_pattern: str | None = None,
+) -> list[tuple[Any, str]]:
+    """The survey's responses that pass ``filters`` (research.selectors'
+    survey_responses_filtered), newest first, as (response id, excerpt):
+
+    - ``completion``: "complete" keeps answers in which every question the respondent was
+      shown is answered, "partial" those with shown questions left unanswered
+      (surveys.logic.shown_unanswered);
+    - ``search``: keeps answers whose free text *as scrubbed* (research.findings.scrub,
+      with the library's card pattern) contains it, case-insensitively; the excerpt is
+      that scrubbed text around the match. Personal data the scrubber removes is neither
+      found nor shown. Free text is short and long text answers and "other" texts, never
+      e-mail or other answers.
+
+    Without ``completion`` and ``search`` it reads the ids only. With them it reads each
+    passing answer once, in chunks, and each version's schema once; on PostgreSQL the
+    database first keeps only the answers whose stored text contains the search (the
+    scrubbed text contains it only if the stored text does)."""
+    responses = survey_responses_filtered(page, filters).order_by("-submitted_on", "pk")
+    needle = search.strip().casefold()
+    if not completion and not needle:
+        return [(pk, "") for pk in responses.values_list("pk", flat=True)]
+    if needle and connection.vendor == "postgresql" and not set(search) & {'"', "\\"}:
+        responses = responses.annotate(stored=Cast("answers", TextField())).filter(
+            stored__icontains=search.strip()
+        )
+    schemas = dict(
+        SurveyVersion.objects.filter(page__translation_key=page.translation_key).values_list(
+            "pk", "schema"
+        )
+    )
+    text_keys = {pk: _free_text_keys(schema) for pk, schema in schemas.items()}
+    clean = scrubber(card_pattern)
+    found: list[tuple[Any, str]] = []
+    rows = responses.values_list("pk", "version_id", "answers")
+    for pk, version_id, answers in rows.iterator(chunk_size=1000):
+        schema = schemas.get(version_id) or {"steps": []}
+        if completion:
+            complete = not shown_unanswered(schema, answers)
+            if complete != (completion == "complete"):
+                continue
+        excerpt = ""
+        if needle:
+            for key in sorted(text_keys.get(version_id, ())):
+                value = answers.get(key)
+                if not isinstance(value, str) or not value:
+                    continue
+                shown = clean(value)
+                at = shown.casefold().find(needle)
+                if at >= 0:
+                    excerpt = _excerpt(shown, at, len(needle))
+                    break
+            else:
+                continue
+        found.append((pk, excerpt))
+    return found
 
 
 def report_survey_questions(library_id: int | None) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ from .models import (
     ExportJob,
     FindingsReportPage,
     JobFailure,
+    JobStage,
     JobStatus,
     ReportJob,
     job_stalled,
@@ -156,6 +157,22 @@ def _job_enqueue(model: JobModel, job_id: UUID | str) -> bool:
     return True
 
 
+JobProgress = Callable[[str, int], None]
+
+
+def _job_progress(model: JobModel, job_id: UUID | str, token: datetime) -> JobProgress:
+    """What records the attempt's stage (a JobStage) and percent on its row, from the
+    worker, with its lease renewed; a write for a claim that is no longer this attempt's
+    changes nothing. Percent never goes back within an attempt."""
+
+    def record(stage: str, percent: int) -> None:
+        _job_mine(model, job_id, token).filter(progress__lte=percent).update(
+            stage=stage, progress=max(0, min(99, percent)), heartbeat_at=timezone.now()
+        )
+
+    return record
+
+
 @dataclass(frozen=True)
 class JobFile:
     """What a job's work made: the file written in its work folder, the name it is offered
@@ -169,7 +186,7 @@ class JobFile:
 def job_run(
     model: JobModel,
     job_id: UUID | str,
-    work: Callable[[Any, Path], JobFile],
+    work: Callable[[Any, Path, JobProgress], JobFile],
     *,
     claimed: dict[str, Any],
     related: tuple[str, ...] = (),
@@ -178,12 +195,14 @@ def job_run(
 ) -> str:
     """Run one attempt of a job — the one runner of exports and report PDFs: claim the row
     (``claimed`` fields set with the claim; nothing to claim: the job's status, or "gone"),
-    renew its lease while ``work(job, folder)`` makes the file in a fresh work folder (with
-    ``heartbeat``; else the work renews it), publish the file whole under its name, and mark
-    the row done with the work's fields. Every write is conditional on the claim. Safe to
+    renew its lease while ``work(job, folder, progress)`` makes the file in a fresh work
+    folder (with ``heartbeat``; else the work renews it), publish the file whole under its
+    name, and mark the row done with the work's fields. The work calls ``progress(stage,
+    percent)`` at its stage boundaries; the claim starts at "reading answers", 0 %, and
+    the publishing is "saving the file". Every write is conditional on the claim. Safe to
     run twice. A failure is recorded on the row (``failed`` fields first, then the error;
     a full disk in words), never raised. Returns the job's status."""
-    token = _job_claim(model, job_id, **claimed)
+    token = _job_claim(model, job_id, stage=JobStage.READING, progress=0, **claimed)
     job = model.objects.select_related(*related).filter(pk=job_id).first()
     if token is None or job is None:
         return job.status if job else "gone"
@@ -193,11 +212,15 @@ def job_run(
     try:
         with lease:
             folder, path = _job_folder(model, job.pk)
+            progress = _job_progress(model, job.pk, token)
             with work_folder(path) as scratch:
-                made = work(job, scratch)
+                made = work(job, scratch, progress)
+                progress(JobStage.SAVING, 98)
                 file_publish(made.written, path / made.name)
         _job_mine(model, job.pk, token).update(
             status=JobStatus.DONE,
+            stage="",
+            progress=100,
             file=f"{folder}/{made.name}",
             heartbeat_at=None,
             finished_at=timezone.now(),
@@ -345,8 +368,13 @@ def export_progress(
         if not total:
             total.append(survey_row_count(survey, filters))
         # The attempt's own row (its claim's token), and its lease renewed with it.
+        percent = min(97, int(100 * done / total[0])) if total[0] else 0
         ExportJob.objects.filter(pk=job.pk, started_at=job.started_at).update(
-            rows_done=done, rows_total=total[0], heartbeat_at=timezone.now()
+            rows_done=done,
+            rows_total=total[0],
+            stage=JobStage.WRITING,
+            progress=percent,
+            heartbeat_at=timezone.now(),
         )
 
     return progress
@@ -358,11 +386,12 @@ def export_run(*, job_id: UUID | str) -> str:
     it is whole (research.job_files). A failure is recorded on the row, not raised — a
     full disk in words — and its work files are removed. Returns the job's status."""
 
-    def work(job: ExportJob, folder: Path) -> JobFile:
+    def work(job: ExportJob, folder: Path, progress: JobProgress) -> JobFile:
         survey = job.survey
         k, card_pattern = library_privacy(survey)
         filters = filters_from_json(job.filters)
         filters_check(survey=survey, filters=filters)  # members may have left since
+        progress(JobStage.WRITING, 1)
         suffix = WRITERS[job.format][1]
         name = f"{survey.slug[:40]}-{timezone.localdate():%Y%m%d}.{suffix}"
         written = folder / f"export.{suffix}"
@@ -419,7 +448,7 @@ def report_run(*, job_id: UUID | str) -> str:
     status."""
     from .reports.services import report_pdf  # heavy: report data loads pandas; workers only
 
-    def work(job: ReportJob, folder: Path) -> JobFile:
+    def work(job: ReportJob, folder: Path, progress: JobProgress) -> JobFile:
         page: Any = job.report
         revision = Revision.objects.filter(pk=job.revision_id).first() if job.revision_id else None
         if revision is not None:
@@ -429,17 +458,10 @@ def report_run(*, job_id: UUID | str) -> str:
             if job.created_by
             else ""
         )
-        content, pages = report_pdf(page, generated_by=by)
+        content, pages = report_pdf(page, generated_by=by, progress=progress)
         written = folder / "report.pdf"
         written.write_bytes(content)
         name = f"{job.report.slug[:40]}-{timezone.localdate():%Y%m%d}.pdf"
-        return JobFile(written, name, {"step": "", "pages": pages})
+        return JobFile(written, name, {"pages": pages})
 
-    return job_run(
-        ReportJob,
-        job_id,
-        work,
-        claimed={"step": "analysing"},
-        related=("report", "created_by"),
-        failed={"step": ""},
-    )
+    return job_run(ReportJob, job_id, work, claimed={}, related=("report", "created_by"))

@@ -1,11 +1,14 @@
 from typing import Any
 
 from django.urls import include, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
@@ -15,10 +18,11 @@ from . import admin_views, views
 from .interviews import admin_views as interview_views
 from .interviews.choosers import quote_chooser_viewset
 from .interviews.models import InterviewCode, InterviewGuidePage, InterviewTheme
+from .interviews.selectors import interviews_next_for_user
 from .log.models import ResearchLog
 from .models import FindingsReportPage
 from .report_pickers import report_surveys_set
-from .selectors import report_survey_questions
+from .selectors import downloads_ready_for_user, report_survey_questions
 
 
 @hooks.register("answer_page")
@@ -33,6 +37,7 @@ def answer_report_pages(page, request, *args, **kwargs):
 @hooks.register("register_admin_urls")
 def register_admin_urls():
     urls = [
+        path("surveys/<int:page_id>/answers/", admin_views.answers, name="research_answers"),
         path("surveys/<int:page_id>/exports/", admin_views.exports, name="research_exports"),
         path("surveys/<int:page_id>/explore/", admin_views.explore, name="research_explore"),
         path(
@@ -40,7 +45,10 @@ def register_admin_urls():
             admin_views.export_download,
             name="research_export_download",
         ),
+        path("findings/", admin_views.findings, name="research_findings"),
+        path("exports/", admin_views.exports_index, name="research_exports_index"),
         path("reports/<int:page_id>/pdf/", admin_views.reports, name="research_reports"),
+        path("jobs/<uuid:job_id>/status.json", admin_views.job_status, name="research_job_status"),
         path(
             "reports/pdf/<uuid:job_id>/download/",
             admin_views.report_download,
@@ -76,9 +84,39 @@ def register_admin_urls():
     return [path("research/", include(urls))]
 
 
+# The admin menu's "Interviews" (its items below, and INTERVIEWS_MENU_HOOK's) and
+# "Findings": none of a researcher's work is under Wagtail's "Snippets".
+INTERVIEWS_MENU_HOOK = "register_innsikt_interviews_menu_item"
+
+
+@hooks.register(INTERVIEWS_MENU_HOOK)
+def register_interview_rounds_menu_item():
+    return MenuItem(
+        _("Rounds and times"), reverse("research_interviews"), icon_name="date", order=10
+    )
+
+
 @hooks.register("register_admin_menu_item")
-def register_interviews_menu_item():
-    return MenuItem(_("Interviews"), reverse("research_interviews"), icon_name="group", order=272)
+def register_findings_menu():
+    return SubmenuMenuItem(
+        _("Findings"),
+        Menu(
+            items=[
+                MenuItem(
+                    _("Projects and reports"),
+                    reverse("research_findings"),
+                    icon_name="doc-full",
+                    order=10,
+                ),
+                MenuItem(
+                    _("Exports"), reverse("research_exports_index"), icon_name="download", order=20
+                ),
+            ]
+        ),
+        name="findings",
+        icon_name="doc-full-inverse",
+        order=280,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -90,6 +128,7 @@ class InterviewCodeViewSet(LibrarySnippetViewSet):
     model = InterviewCode
     icon = "tag"
     menu_label = _("Codebook")
+    menu_order = 20
     list_display = ["path", "library", "description"]
 
     def get_queryset(self, request):
@@ -102,11 +141,23 @@ class InterviewThemeViewSet(LibrarySnippetViewSet):
     model = InterviewTheme
     icon = "folder-open-inverse"
     menu_label = _("Themes")
+    menu_order = 30
     list_display = ["name", "library", "description"]
 
 
-register_snippet(InterviewCodeViewSet)
-register_snippet(InterviewThemeViewSet)
+class InterviewsMenu(SnippetViewSetGroup):
+    """The admin menu's "Interviews": rounds and their times (through
+    INTERVIEWS_MENU_HOOK), the codebook and the themes."""
+
+    menu_label = _("Interviews")
+    menu_icon = "group"
+    menu_order = 270
+    menu_name = "interviews"
+    submenu_hook = INTERVIEWS_MENU_HOOK
+    items = (InterviewCodeViewSet, InterviewThemeViewSet)
+
+
+register_snippet(InterviewsMenu)
 
 
 # The PDF of a page, in its header and listing menus: (label, URL name) by page type.
@@ -144,6 +195,34 @@ audit_log_register(ResearchLog)
 @hooks.register("register_admin_viewset")
 def register_research_log():
     return ResearchLogViewSet()
+
+
+class DownloadsReadyPanel(Component):
+    """The dashboard's finished report PDFs and exports of the user's libraries."""
+
+    name = "innsikt_downloads_ready"
+    order = 120
+    template_name = "research/admin/dashboard_downloads.html"
+
+    def get_context_data(self, parent_context=None):
+        return {"items": downloads_ready_for_user((parent_context or {})["request"].user)}
+
+
+class NextInterviewsPanel(Component):
+    """The dashboard's next interview times of the user's libraries."""
+
+    name = "innsikt_next_interviews"
+    order = 130
+    template_name = "research/admin/dashboard_interviews.html"
+
+    def get_context_data(self, parent_context=None):
+        user = (parent_context or {})["request"].user
+        return {"slots": interviews_next_for_user(user, now=timezone.now())}
+
+
+@hooks.register("construct_homepage_panels")
+def research_panels(request, panels):
+    panels.extend([DownloadsReadyPanel(), NextInterviewsPanel()])
 
 
 def _report_pickers(page: Any) -> None:

@@ -9,7 +9,6 @@ so a researcher sees only their own library's surveys.
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from .selectors import (
     survey_get_for_user,
     survey_responses,
     survey_summary,
-    surveys_for_user,
+    surveys_with_counts,
 )
 from .sentences import schema_sentences
 from .services import responses_delete
@@ -50,16 +49,16 @@ def _public_url(page: SurveyPage, channel: Channel) -> str:
 
 
 def index(request):
-    return render(request, "surveys/admin/index.html", {"surveys": surveys_for_user(request.user)})
+    rows = surveys_with_counts(request.user)
+    return render(
+        request,
+        "surveys/admin/index.html",
+        {"rows": rows, "partials": any(row["partial"] for row in rows)},
+    )
 
 
 def results(request, page_id: int):
     page = survey_get_for_user(request.user, page_id)
-    responses = (
-        survey_responses(page).select_related("channel", "version").order_by("-submitted_on", "pk")
-    )
-    paginator = Paginator(responses, 50)
-    listing = paginator.get_page(request.GET.get("p"))
     channels = [
         {**row, "url": _public_url(page, row["channel"]) if row["channel"] else page.full_url}
         for row in survey_summary(page)["channels"]
@@ -71,7 +70,6 @@ def results(request, page_id: int):
             "page": page,
             "summary": survey_summary(page),
             "channels": channels,
-            "listing": listing,
         },
     )
 

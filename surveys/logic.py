@@ -249,3 +249,17 @@ def validate_schema(schema: Schema) -> list[str]:
                     % {"where": where, "target": target}
                 )
     return errors
+
+
+def shown_unanswered(schema: Schema, answers: Answers) -> list[str]:
+    """The keys of the answerable questions the respondent was shown (under the survey's
+    logic, with their answers) and left unanswered — optional ones skipped. Empty: the
+    answer is complete. Questions hidden by a condition or skipped over do not count."""
+    by_key = {q["key"]: q for step in schema["steps"] for q in step["questions"]}
+    walk = evaluate(schema, answers)
+    return [
+        key
+        for step in walk.steps
+        for key in walk.questions.get(step, [])
+        if answerable(by_key[key]) and not is_answered(walk.answers.get(key))
+    ]

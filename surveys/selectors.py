@@ -2,18 +2,20 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 from wagtail.models import Page
 
 from cms.selectors import content_cached, site_chrome
+from cms.tenancy import library_scope
 
 from .keys import assign_keys
 from .models import Channel, Quota, Response, SurveyPage, SurveyStart, SurveyVersion
@@ -180,14 +182,6 @@ def survey_get_for_user(user: AbstractBaseUser | AnonymousUser, page_id: int) ->
     return page
 
 
-def surveys_for_user(user: AbstractBaseUser | AnonymousUser) -> list[SurveyPage]:
-    return [
-        p
-        for p in SurveyPage.objects.all().order_by("title")
-        if p.permissions_for_user(user).can_edit()
-    ]
-
-
 def survey_summary(page: SurveyPage) -> dict[str, Any]:
     """Finished and started counts, completion rate, and counts per channel."""
     responses = survey_responses(page)
@@ -225,6 +219,66 @@ def survey_questions(page: SurveyPage) -> list[dict[str, Any]]:
     own = versions.filter(page=page).order_by("-number")
     others = versions.exclude(page=page).order_by("-number")
     return questions_merged(v.schema for v in [*own, *others])
+
+
+def surveys_with_counts(
+    user: AbstractBaseUser | AnonymousUser, *, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """The user's libraries' surveys by title (``open_only``: published, and open now —
+    one per survey, not each translation), each with its answers: ``total``, ``today`` and
+    in the last 7 days (``week``; None when the survey keeps no dates), ``started``,
+    ``partial`` (started, not finished) and the completion rate in percent (None before
+    anyone started). Translations share their counts. Three queries, whatever the number
+    of surveys."""
+    pages = library_scope(SurveyPage.objects.all(), user).select_related("locale")
+    if open_only:
+        now = timezone.now()
+        pages = pages.filter(
+            Q(live=True),
+            Q(opens_at__isnull=True) | Q(opens_at__lte=now),
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now),
+        )
+    surveys = list(pages.order_by("title", "pk"))
+    if open_only:  # one row per survey: the first of its translations by title
+        firsts: dict[Any, SurveyPage] = {}
+        for page in surveys:
+            firsts.setdefault(page.translation_key, page)
+        surveys = list(firsts.values())
+    keys = {p.translation_key for p in surveys}
+    today = timezone.localdate()
+    answers: dict[Any, dict[str, Any]] = {
+        row["survey__translation_key"]: dict(row)
+        for row in Response.objects.filter(survey__translation_key__in=keys)
+        .values("survey__translation_key")
+        .annotate(
+            total=Count("pk"),
+            today=Count("pk", filter=Q(submitted_on=today)),
+            week=Count("pk", filter=Q(submitted_on__gte=today - timedelta(days=6))),
+        )
+    }
+    starts = dict(
+        SurveyStart.objects.filter(survey__translation_key__in=keys)
+        .values("survey__translation_key")
+        .annotate(n=Sum("count"))
+        .values_list("survey__translation_key", "n")
+    )
+    rows = []
+    for page in surveys:
+        counts = answers.get(page.translation_key, {})
+        total = counts.get("total", 0)
+        started = max(starts.get(page.translation_key) or 0, total)
+        rows.append(
+            {
+                "page": page,
+                "total": total,
+                "today": counts.get("today", 0) if page.store_date else None,
+                "week": counts.get("week", 0) if page.store_date else None,
+                "started": started,
+                "partial": started - total,
+                "completion": round(100 * total / started) if started else None,
+            }
+        )
+    return rows
 
 
 def survey_draft_schema(page: SurveyPage) -> Schema:

@@ -1,13 +1,17 @@
+from typing import Any
+
 from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from . import admin_views, views
 from .models import SurveyPage
+from .selectors import surveys_with_counts
 
 
 @hooks.register("answer_page")
@@ -47,7 +51,13 @@ def register_admin_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_results_menu_item():
-    return MenuItem(_("Survey results"), reverse("surveys_index"), icon_name="table", order=250)
+    return MenuItem(
+        _("Surveys and results"),
+        reverse("surveys_index"),
+        name="surveys",
+        icon_name="table",
+        order=250,
+    )
 
 
 def _results_button(page, user, **kwargs):
@@ -73,6 +83,24 @@ def _results_button(page, user, **kwargs):
 
 hooks.register("register_page_listing_more_buttons", _results_button)
 hooks.register("register_page_header_buttons", _results_button)
+
+
+class OpenSurveysPanel(Component):
+    """The dashboard's open surveys of the user's libraries: answers today and in the last
+    7 days, and the completion rate (surveys.selectors.surveys_with_counts)."""
+
+    name = "innsikt_open_surveys"
+    order = 100
+    template_name = "surveys/admin/dashboard_surveys.html"
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        user = (parent_context or {})["request"].user
+        return {"rows": surveys_with_counts(user, open_only=True)}
+
+
+@hooks.register("construct_homepage_panels")
+def open_surveys_panel(request: Any, panels: list[Any]) -> None:
+    panels.append(OpenSurveysPanel())
 
 
 @hooks.register("insert_editor_js")

@@ -311,3 +311,19 @@ def interview_facts(campaign: Campaign) -> dict[str, Any]:
         "first": span["first"],
         "last": span["last"],
     }
+
+
+def interviews_next_for_user(
+    user: AbstractBaseUser | AnonymousUser, *, now: datetime, limit: int = 5
+) -> list[InterviewSlot]:
+    """The next interview times of the user's libraries (from ``now``), soonest first, with
+    their round and how many places are ``booked`` — one query."""
+    sites = [s.pk for s in library_sites_for_user(user)]
+    return list(
+        InterviewSlot.objects.filter(campaign__library__in=sites, starts_at__gte=now)
+        .select_related("campaign")
+        .annotate(
+            booked=Count("bookings", filter=Q(bookings__status=InterviewBooking.Status.BOOKED))
+        )
+        .order_by("starts_at", "pk")[:limit]
+    )

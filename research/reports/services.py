@@ -7,6 +7,7 @@ for accessibility (PDF/UA-1), and uses the system's fonts-dejavu (nothing is dow
 
 import gc
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.html import strip_tags
 from cms.models import LibrarySettings
 
 from ..documents import library_logo_uri, report_language
+from ..models import JobStage
 from .selectors import report_results
 
 _HEADING = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<text>.*?)</h2>", re.S)
@@ -39,13 +41,29 @@ def number_headings(html: str) -> tuple[str, list[tuple[str, str]]]:
     return _HEADING.sub(name, html), toc
 
 
+# A job's progress: (stage, percent) at a stage boundary (research.services.job_run).
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(stage: str, percent: int) -> None:
+    return None
+
+
 def report_html(
-    page: Any, *, for_pdf: bool = True, generated_by: str = "", site: Any = None
+    page: Any,
+    *,
+    for_pdf: bool = True,
+    generated_by: str = "",
+    site: Any = None,
+    progress: Progress = _no_progress,
 ) -> str:
-    """The whole report as one HTML document (the PDF's source)."""
+    """The whole report as one HTML document (the PDF's source). ``progress`` hears the
+    stage boundaries: answers read and analysed, then laid out."""
     language = report_language(page)
     with translation.override(language):
+        progress(JobStage.READING, 5)
         report = report_results(page, language=language, site=site)
+        progress(JobStage.LAYOUT, 40)
         body, toc = number_headings(
             render_to_string(
                 "research/report_body.html", {"page": page, "report": report, "pdf": for_pdf}
@@ -69,8 +87,11 @@ def report_html(
         )
 
 
-def report_pdf(page: Any, *, generated_by: str = "", site: Any = None) -> tuple[bytes, int]:
-    """(PDF bytes, number of pages)."""
+def report_pdf(
+    page: Any, *, generated_by: str = "", site: Any = None, progress: Progress = _no_progress
+) -> tuple[bytes, int]:
+    """(PDF bytes, number of pages). ``progress`` hears the stage boundaries (reading
+    answers, laying out, rendering, writing the PDF) with a percent of the whole."""
     from weasyprint import HTML  # heavy (fonts, layout): loaded by the first PDF only
 
     # Rendering makes millions of small, short-lived objects without cycles (frames, boxes):
@@ -79,8 +100,10 @@ def report_pdf(page: Any, *, generated_by: str = "", site: Any = None) -> tuple[
     enabled = gc.isenabled()
     gc.disable()
     try:
-        html = report_html(page, generated_by=generated_by, site=site)
+        html = report_html(page, generated_by=generated_by, site=site, progress=progress)
+        progress(JobStage.RENDERING, 55)
         document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+        progress(JobStage.RENDERING, 80)
         return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
     finally:
         if enabled:
