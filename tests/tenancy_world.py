@@ -117,6 +117,12 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
     world.pages["privacy"] = factories.standard_page(
         home, f"privacy-{slug}", _named(marker, "privacy"), "<p>Privacy.</p>"
     )
+    world.pages["statement"] = factories.accessibility_statement(
+        home,
+        rows=[{"criterion": "1.1.1", "status": "met", "evidence": _named(marker, "evidence")}],
+        title=_named(marker, "statement"),
+        slug=f"statement-{slug}",
+    )
     signup = factories.panel_signup(home, purposes=("panel", "interviews"), screener=[])
     signup.title = _named(marker, "signup")
     signup.save_revision().publish()
