@@ -367,3 +367,33 @@ def test_editor_can_add_the_page_and_a_criterion_once(client, library_a, researc
     assert sorted(
         page.get_latest_revision_as_object().criteria.values_list("criterion", flat=True)
     ) == ["1.2.1", "1.2.2"]
+
+
+def test_the_browser_tests_records_are_what_the_fill_reads(monkeypatch, tmp_path):
+    from tests.e2e import a11y_results
+
+    path = tmp_path / "results" / "a11y.json"
+    monkeypatch.setenv(a11y_results.VARIABLE, str(path))
+    response = {  # as axe-core answers (fewer fields)
+        "passes": [{"id": "document-title", "tags": ["wcag2a", "wcag242"], "nodes": []}],
+        "violations": [{"id": "html-has-lang", "tags": ["wcag2a", "wcag311"], "nodes": []}],
+        "incomplete": [],
+    }
+    a11y_results.axe_record("t::axe", "http://localhost:41234/en/?x=1", response)
+    a11y_results.test_record(
+        "t::kb[js]", "test_keyboard_only_on_a_phone_through_the_branch", "passed"
+    )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert [r["kind"] for r in data["records"]] == ["axe", "test"]
+    assert data["records"][0]["url"] == "/en/"
+    assert wcag.results_problems(data) == []
+    outcomes = wcag.criteria_outcomes(data)
+    assert outcomes["2.4.2"].status == wcag.MET
+    assert outcomes["3.1.1"].status == wcag.NOT_MET
+    assert outcomes["3.1.1"].checks == "axe-core html-has-lang: /en/"
+    assert {n for n, o in outcomes.items() if o.status == wcag.MET} == {
+        "2.1.1",
+        "2.1.2",
+        "2.4.2",
+        "2.4.3",
+    }
