@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -178,6 +179,12 @@ class AccessibilityStatementPage(Page):
         return context
 
 
+def criterion_choices() -> list[tuple[str, str]]:
+    """The 47 criteria, named in the editor's language (read when a form is shown)."""
+    language = get_language() or "nb"
+    return [(c.number, f"{c.number} {c.name(language)} ({c.level})") for c in wcag.CRITERIA]
+
+
 class AccessibilityCriterionRow(Orderable):
     """One success criterion of a statement: its status and the evidence for it."""
 
@@ -195,7 +202,7 @@ class AccessibilityCriterionRow(Orderable):
     criterion = models.CharField(
         _("criterion"),
         max_length=8,
-        choices=[(c.number, f"{c.number} {c.name_en} ({c.level})") for c in wcag.CRITERIA],
+        choices=criterion_choices,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NOT_CHECKED

@@ -332,7 +332,9 @@ def test_editor_can_add_the_page_and_a_criterion_once(client, library_a, researc
     url = reverse(
         "wagtailadmin_pages:add", args=["cms", "accessibilitystatementpage", library_a.pk]
     )
-    assert client.get(url).status_code == 200
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "1.4.3 Kontrast (minimum) (AA)" in form.content.decode()  # the editor's language
     data = {
         "title": "Tilgjengelighetserklæring",
         "slug": "tilgjengelighet",
