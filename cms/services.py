@@ -86,9 +86,10 @@ def accessibility_statement_fill(
     on the statement's latest version: status, evidence and, for one not met, what is
     wrong; a criterion the results do not cover keeps what editors set. Saves one new
     revision when anything changed, and publishes it when the page was live with no
-    unpublished draft (otherwise the draft waits for an editor). Idempotent: the same
-    results change nothing the second time. Raises ValueError for unusable results.
-    Returns the changed criteria (what would change, with ``dry_run``)."""
+    unpublished draft (otherwise the draft waits for an editor). The evidence is written
+    in the page's language; each translation of a statement is filled on its own.
+    Idempotent: the same results change nothing the second time. Raises ValueError for
+    unusable results. Returns the changed criteria (what would change, with ``dry_run``)."""
     problems = wcag.results_problems(results)
     if problems:
         raise ValueError("; ".join(problems))
@@ -97,7 +98,7 @@ def accessibility_statement_fill(
     draft = page.get_latest_revision_as_object()
     rows = {row.criterion: row for row in draft.criteria.all()}
     changes = []
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(page.locale.language_code or settings.LANGUAGE_CODE):
         for number, outcome in outcomes.items():
             values = {
                 "status": outcome.status,

@@ -191,6 +191,17 @@ def test_fill_sets_covered_criteria_and_keeps_manual_entries(statement, results_
     assert page.live and not page.has_unpublished_changes
 
 
+def test_fill_fills_each_translation_in_its_language(statement, results_file):
+    english = factories.translation(statement, "en")
+    output = fill(results_file)
+    assert "6 criteria changed on “Tilgjengelighetserklæring” (nb)" in output
+    assert "(en)" in output
+    rows = _rows(english)
+    assert rows["1.4.3"].evidence.startswith("Automated test, 2026-12-07: ")
+    assert rows["1.2.1"].status == "not_applicable"  # copied with the page, kept
+    assert _rows(statement)["1.4.3"].evidence.startswith("Automatisk test, 2026-12-07: ")
+
+
 def test_fill_is_idempotent(statement, results_file):
     fill(results_file)
     revisions = statement.revisions.count()
@@ -201,7 +212,7 @@ def test_fill_is_idempotent(statement, results_file):
 def test_dry_run_changes_nothing(statement, results_file):
     revisions = statement.revisions.count()
     output = fill(results_file, "--dry-run")
-    assert "2.4.4: met → not_met" in output
+    assert "[nb] 2.4.4: met → not_met" in output
     assert "6 criteria would change" in output
     assert statement.revisions.count() == revisions
     assert _rows(statement)["2.4.4"].status == "met"

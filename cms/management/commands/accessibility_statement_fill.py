@@ -40,11 +40,19 @@ class Command(BaseCommand):
             raise CommandError(f"no library at hostname {library!r}") from error
         if page is None:
             raise CommandError(f"the library at {library!r} has no accessibility statement page")
-        try:
-            changes = accessibility_statement_fill(page=page, results=data, dry_run=dry_run)
-        except ValueError as error:
-            raise CommandError(f"{results}: {error}") from error
-        for change in changes:
-            self.stdout.write(f"{change.criterion}: {change.before or '-'} → {change.after}")
-        verb = "would change" if dry_run else "changed"
-        self.stdout.write(f"{len(changes)} criteria {verb} on “{page.title}”.")
+        # The statement and each of its translations (their rows are their own).
+        for statement in [page, *page.get_translations().specific().order_by("pk")]:
+            try:
+                changes = accessibility_statement_fill(
+                    page=statement, results=data, dry_run=dry_run
+                )
+            except ValueError as error:
+                raise CommandError(f"{results}: {error}") from error
+            language = statement.locale.language_code
+            for change in changes:
+                before = change.before or "-"
+                self.stdout.write(f"[{language}] {change.criterion}: {before} → {change.after}")
+            verb = "would change" if dry_run else "changed"
+            self.stdout.write(
+                f"{len(changes)} criteria {verb} on “{statement.title}” ({language})."
+            )
