@@ -139,6 +139,10 @@ UUSTATUS_ANSWERS = {
     NOT_CHECKED: "Ikkje testa",
 }
 
+# Pages of the admin: their axe runs (the editor's tests) do not decide the public
+# site's statement.
+ADMIN_PATHS = ("/admin/",)
+
 _TAG = re.compile(r"^wcag(\d)(\d)(\d{1,2})$")
 
 
@@ -225,8 +229,8 @@ def criteria_outcomes(data: Mapping[str, Any]) -> dict[str, Outcome]:
     """One outcome per criterion the records cover: not met when any latest record shows
     a violation (the pages and rule ids, or the failed test, are the evidence); met when
     rules or tests passed and none failed. Criteria no record covers are absent — an
-    editor decides them. Incomplete axe results (to be reviewed by a person) decide
-    nothing. Deterministic: the same records give the same outcomes."""
+    editor decides them. Incomplete axe results (to be reviewed by a person) and runs
+    on admin pages decide nothing. Deterministic: the same records give the same outcomes."""
     tallies: dict[str, _Tally] = {}
 
     def tally(number: str | None, date: str) -> _Tally | None:
@@ -239,6 +243,8 @@ def criteria_outcomes(data: Mapping[str, Any]) -> dict[str, Outcome]:
     for record in _latest(data.get("records", [])):
         date = str(record.get("date", ""))[:10]
         page = str(record.get("url", "")) or str(record.get("test", ""))
+        if page.startswith(ADMIN_PATHS):
+            continue  # the statement is about the public site, not the staff's admin
         if record.get("kind") == "axe":
             for rule, tags in _rules(record.get("passes")):
                 for tag in tags:

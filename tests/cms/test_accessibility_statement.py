@@ -113,6 +113,20 @@ def test_outcomes_from_results():
     assert later["2.4.4"].checked_on == "2026-12-08"
 
 
+def test_axe_runs_on_admin_pages_decide_nothing():
+    admin = axe("/admin/pages/3/edit/", violations=[("label", ["wcag412"])])
+    assert wcag.criteria_outcomes({"records": [admin]}) == {}
+
+
+def test_a_criterion_not_met_needs_to_say_what_is_wrong(statement):
+    from django.core.exceptions import ValidationError
+
+    row = statement.criteria.get(criterion="2.4.4")
+    row.status, row.problem, row.evidence = "not_met", "", ""
+    with pytest.raises(ValidationError, match="hva som er feil"):
+        row.full_clean()
+
+
 def test_a_failed_named_test_makes_its_criteria_not_met():
     failed = {**RESULTS["records"][2], "outcome": "failed"}
     outcomes = wcag.criteria_outcomes({"records": [failed]})
