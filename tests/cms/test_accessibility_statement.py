@@ -293,6 +293,14 @@ def test_csv_export(client, statement, researcher_a, results_file):
     assert "1.2.3" not in by_number
 
 
+def test_the_page_menu_offers_the_exports(client, statement, researcher_a):
+    client.force_login(researcher_a)
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[statement.pk])).content.decode()
+    for fmt in ("csv", "json"):
+        assert reverse("cms_accessibility_export", args=[statement.pk, fmt]) in edit
+    assert "Eksporter til uustatus.no (CSV)" in edit
+
+
 def test_json_export(client, statement, researcher_a):
     client.force_login(researcher_a)
     response = client.get(reverse("cms_accessibility_export", args=[statement.pk, "json"]))
