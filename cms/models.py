@@ -5,6 +5,7 @@ permissions on that root, and its LibrarySettings carry name, logo, contacts and
 """
 
 import re
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +14,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page, Site
+from wagtail.models import Orderable, Page, Site
 from wagtail.models.audit_log import BaseLogEntry, BaseLogEntryManager
 
+from . import wcag
 from .forms import LibraryPageForm
 from .serving import page_answer
 from .tenancy import LibraryReferences, library_id_of, library_ids_for_user
@@ -70,6 +74,7 @@ class HomePage(Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
         "cms.StandardPage",
+        "cms.AccessibilityStatementPage",
         "surveys.SurveyPage",
         "panel.PanelSignupPage",
         "research.ResearchProjectPage",
@@ -91,6 +96,141 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("text page")
+
+
+class AccessibilityStatementPage(Page):
+    """A library's accessibility statement against the 47 WCAG criteria the Norwegian
+    regulation requires (cms.wcag), as uustatus.no asks for it: one row per criterion
+    that has been assessed (the rest show as not checked), filled by editors and by
+    ``manage.py accessibility_statement_fill`` from the automated tests' results
+    (docs/accessibility-statement.md)."""
+
+    intro = RichTextField(blank=True, verbose_name=_("introduction"))
+    contact_email = models.EmailField(
+        _("feedback address"),
+        help_text=_("Where users report accessibility problems and ask for content."),
+    )
+    statement_date = models.DateField(_("date of the statement"))
+    assessment = models.TextField(
+        _("how the assessment was made"),
+        help_text=_(
+            "For example: automated tests (axe-core, keyboard and no-JavaScript tests in "
+            "Chromium) and a manual review by the library."
+        ),
+    )
+
+    base_form_class = LibraryPageForm
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("contact_email"), FieldPanel("statement_date"), FieldPanel("assessment")],
+            heading=_("About the statement"),
+        ),
+        InlinePanel("criteria", heading=_("Success criteria"), label=_("criterion")),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("accessibility statement")
+
+    def statement_rows(self) -> list[wcag.Row]:
+        """All 47 criteria with this page's values (in memory in a preview or revision)."""
+        stored = {
+            row.criterion: {
+                "status": row.status,
+                "evidence": row.evidence,
+                "problem": row.problem,
+                "fix_by": row.fix_by,
+            }
+            for row in self.criteria.all()
+        }
+        return wcag.statement_rows(stored)
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        language = getattr(request, "LANGUAGE_CODE", "nb")
+        rows = self.statement_rows()
+        labels = dict(AccessibilityCriterionRow.Status.choices)
+        context["summary"] = wcag.status_counts(rows)
+        context["principles"] = [
+            {
+                "number": principle.number,
+                "name": principle.name_nb if wcag.norwegian(language) else principle.name_en,
+                "rows": [
+                    {
+                        "number": row.criterion.number,
+                        "name": row.criterion.name(language),
+                        "level": row.criterion.level,
+                        "status": row.status,
+                        "status_label": labels[row.status],
+                        "evidence": row.evidence,
+                        "problem": row.problem,
+                        "fix_by": date.fromisoformat(row.fix_by) if row.fix_by else None,
+                    }
+                    for row in rows
+                    if row.criterion.principle == principle.number
+                ],
+            }
+            for principle in wcag.PRINCIPLES
+        ]
+        return context
+
+
+def criterion_choices() -> list[tuple[str, str]]:
+    """The 47 criteria, named in the editor's language (read when a form is shown)."""
+    language = get_language() or "nb"
+    return [(c.number, f"{c.number} {c.name(language)} ({c.level})") for c in wcag.CRITERIA]
+
+
+class AccessibilityCriterionRow(Orderable):
+    """One success criterion of a statement: its status and the evidence for it."""
+
+    library_page_lookup = "page"
+
+    class Status(models.TextChoices):
+        MET = wcag.MET, _("met")
+        NOT_MET = wcag.NOT_MET, _("not met")
+        NOT_APPLICABLE = wcag.NOT_APPLICABLE, _("not applicable")
+        NOT_CHECKED = wcag.NOT_CHECKED, _("not checked")
+
+    page = ParentalKey(
+        AccessibilityStatementPage, on_delete=models.CASCADE, related_name="criteria"
+    )
+    criterion = models.CharField(
+        _("criterion"),
+        max_length=8,
+        choices=criterion_choices,
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NOT_CHECKED
+    )
+    evidence = models.TextField(
+        _("evidence"), blank=True, help_text=_("How it was checked, and what was found.")
+    )
+    problem = models.TextField(
+        _("what is wrong"), blank=True, help_text=_("For a criterion not met.")
+    )
+    fix_by = models.DateField(
+        _("to be fixed by"), null=True, blank=True, help_text=_("For a criterion not met.")
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("criterion"), FieldPanel("status")]),
+        FieldPanel("evidence"),
+        FieldRowPanel([FieldPanel("problem"), FieldPanel("fix_by")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("success criterion")
+        unique_together = [("page", "criterion")]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == wcag.NOT_MET and not (self.problem or self.evidence):
+            raise ValidationError({"problem": _("Say what is wrong for a criterion not met.")})
 
 
 def validate_regex(value: str) -> None:

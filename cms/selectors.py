@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.http import Http404
 from django.urls import translate_url
 from wagtail.models import Locale, Page, Site
 
-from cms.models import LibrarySettings
+from cms.models import AccessibilityStatementPage, LibrarySettings
+from cms.tenancy import library_object_or_404
 
 T = TypeVar("T")
 GENERATION_KEY = "innsikt:content-generation"
@@ -136,3 +138,30 @@ def library_rules(site: Any) -> tuple[int, str]:
 
     values = LibrarySettings.for_site(site)
     return max(values.k_threshold, 3), values.card_number_pattern
+
+
+# ---- accessibility statements ------------------------------------------------------------
+
+
+def accessibility_statement_for_hostname(hostname: str) -> Any:
+    """The accessibility statement page of the library at ``hostname`` (its default
+    language's tree), or None when the library has none. Raises Site.DoesNotExist for an
+    unknown hostname."""
+    site = Site.objects.select_related("root_page").get(hostname=hostname)
+    return AccessibilityStatementPage.objects.child_of(site.root_page).order_by("pk").first()
+
+
+def accessibility_statement_get_for_user(user: Any, page_id: int) -> Any:
+    """The statement page ``page_id`` of one of the user's libraries that the user may
+    edit; Http404 for any other page (cms.tenancy)."""
+    page = library_object_or_404(AccessibilityStatementPage, user, pk=page_id)
+    if not page.permissions_for_user(user).can_edit():
+        raise Http404
+    return page
+
+
+def accessibility_statement_rows(page: Any) -> list[Any]:
+    """All 47 criteria of the statement's published version (its draft when it has never
+    been published), for the export."""
+    source = page if page.live else page.get_latest_revision_as_object()
+    return source.statement_rows()

@@ -12,11 +12,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import AdminOnlyMenuItem, MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.views.pages.listing import PageFilterSet
 from wagtail.models import Page, PageLogEntry, Site
 
-from . import account_views, health_views
-from .models import LibraryLogEntry
+from . import account_views, admin_views, health_views
+from .models import AccessibilityStatementPage, LibraryLogEntry
 from .panels import TwoFactorNoticePanel
 from .tenancy import PROJECT_APPS, is_library_owned, library_ids_for_user, library_scope
 from .two_factor import two_factor_enabled
@@ -157,3 +158,33 @@ def system_status_menu_item() -> Any:
     return AdminOnlyMenuItem(
         _("System status"), reverse("innsikt_system_status"), icon_name="tasks", order=910
     )
+
+
+@hooks.register("register_admin_urls")
+def accessibility_statement_urls() -> list[Any]:
+    return [
+        path(
+            "accessibility-statement/<int:page_id>/export.<str:fmt>",
+            admin_views.accessibility_export,
+            name="cms_accessibility_export",
+        )
+    ]
+
+
+def _statement_export_buttons(page: Any, user: Any, **kwargs: Any) -> Any:
+    if (
+        isinstance(page.specific_deferred, AccessibilityStatementPage)
+        and page.permissions_for_user(user).can_edit()
+    ):
+        for priority, fmt in ((7, "csv"), (8, "json")):
+            yield PageMenuItem(
+                _("Export for uustatus.no (%(format)s)") % {"format": fmt.upper()},
+                reverse("cms_accessibility_export", args=[page.pk, fmt]),
+                icon_name="download",
+                priority=priority,
+                page=page,
+            )
+
+
+hooks.register("register_page_listing_more_buttons", _statement_export_buttons)
+hooks.register("register_page_header_buttons", _statement_export_buttons)

@@ -338,3 +338,25 @@ def responses(
         )
         for _ in range(n)
     )
+
+
+def accessibility_statement(home: Page, rows: list[dict] | None = None, **fields: Any) -> Page:
+    """A published accessibility statement under a library's home, with criterion rows
+    (``{"criterion": "1.1.1", "status": "met", ...}``)."""
+    from datetime import date
+
+    from cms.models import AccessibilityCriterionRow, AccessibilityStatementPage
+
+    values = {
+        "title": "Tilgjengelighetserklæring",
+        "slug": "tilgjengelighet",
+        "contact_email": "post@example.no",
+        "statement_date": date(2026, 12, 1),
+        "assessment": "Automatiske tester og en gjennomgang i biblioteket.",
+        **fields,
+    }
+    page = AccessibilityStatementPage(**values)
+    page.criteria = [AccessibilityCriterionRow(**row) for row in rows or []]
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return AccessibilityStatementPage.objects.get(pk=page.pk)

@@ -97,6 +97,14 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
     settings.library_name = _named(marker, "library")
     settings.save()
 
+    # First of the pages: the walk tries each page-and-format URL (the statement's export)
+    # with at most 24 combinations of pages and formats.
+    world.pages["statement"] = factories.accessibility_statement(
+        home,
+        rows=[{"criterion": "1.1.1", "status": "met", "evidence": _named(marker, "evidence")}],
+        title=_named(marker, "statement"),
+        slug=f"statement-{slug}",
+    )
     survey = factories.survey(
         home,
         factories.BRANCHING,

@@ -454,6 +454,21 @@ ACCESSIBILITY = (
     "JavaScript, med tastatur og med skjermlesar. Fann du ein feil? Skriv til oss, så rettar "
     "vi han.</p>",
 )
+# Sølvberget's WCAG statement (cms.AccessibilityStatementPage): how it was assessed, and
+# the criteria a librarian assessed by hand.
+STATEMENT_ASSESSMENT = (
+    "Automatiske tester (axe-core, tastatur og uten JavaScript i Chromium) og en gjennomgang "
+    "i biblioteket.",
+    "Automated tests (axe-core, keyboard and without JavaScript in Chromium) and a review by "
+    "the library.",
+    "Automatiske testar (axe-core, tastatur og utan JavaScript i Chromium) og ein gjennomgang "
+    "i biblioteket.",
+)
+STATEMENT_ROWS = [
+    ("1.2.1", "not_applicable", "Sidene har ikke lyd eller video."),
+    ("1.2.2", "not_applicable", "Sidene har ikke video."),
+    ("1.4.4", "met", "Sjekket med 200 % zoom i Firefox og Chromium."),
+]
 PRIVACY = (
     "Personvern",
     "Privacy",

@@ -19,7 +19,13 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from cms.demo import content as demo
-from cms.models import HomePage, LibrarySettings, StandardPage
+from cms.models import (
+    AccessibilityCriterionRow,
+    AccessibilityStatementPage,
+    HomePage,
+    LibrarySettings,
+    StandardPage,
+)
 from cms.services import researchers_group_ensure
 from panel.models import (
     Campaign,
@@ -157,6 +163,9 @@ class LoadDemoCommand(BaseCommand):
             _translate(page, nn, title=title_nn, body=body_nn, slug=slug)
             pages[key] = page
 
+        if spec["slug"] == "solvberget":
+            pages["accessibility"] = self._statement(home, en, nn)
+
         library = LibrarySettings.for_site(site)
         library.library_name = spec["library_name"]
         library.accessibility_page = pages["accessibility"]
@@ -205,6 +214,43 @@ class LoadDemoCommand(BaseCommand):
                 body=s["body"](2),
                 **s["nynorsk"],
             )
+
+    def _statement(self, home: HomePage, en: Locale, nn: Locale) -> Page:
+        """Sølvberget's statement against the 47 WCAG criteria (docs/accessibility-
+        statement.md): a few criteria assessed by hand; the rest wait for the fill from
+        the browser tests' results."""
+        title_nb, title_en, intro_nb, intro_en, title_nn, intro_nn = demo.ACCESSIBILITY
+        page = AccessibilityStatementPage.objects.child_of(home).first()
+        if page is None:
+            page = AccessibilityStatementPage(
+                title=title_nb,
+                slug="wcag",
+                intro=intro_nb,
+                contact_email="tilgjengelighet@example.org",
+                statement_date=timezone.localdate(),
+                assessment=demo.STATEMENT_ASSESSMENT[0],
+            )
+            page.criteria = [
+                AccessibilityCriterionRow(criterion=number, status=status, evidence=evidence)
+                for number, status, evidence in demo.STATEMENT_ROWS
+            ]
+            home.add_child(instance=page)
+            _publish(page)
+        _translate(
+            page,
+            en,
+            title=title_en,
+            intro=intro_en,
+            assessment=demo.STATEMENT_ASSESSMENT[1],
+        )
+        _translate(
+            page,
+            nn,
+            title=title_nn,
+            intro=intro_nn,
+            assessment=demo.STATEMENT_ASSESSMENT[2],
+        )
+        return page
 
     def _panel(self, nb: Locale, en: Locale) -> None:
         """Sølvberget's panel: consent texts, a sign-up page, a segment, and members."""

@@ -138,7 +138,7 @@ def url_arguments(world: Library, name: str, route: str, callback: Any) -> Itera
         "channel_id": [objects["survey_channel"].pk, objects["signup_channel"].pk],
         "job_id": [objects["export"].pk, objects["report_job"].pk],
         "response_id": [objects["response"].pk],
-        "fmt": ["csv", "pdf", "svg", "xlsx", "qdpx"],
+        "fmt": ["csv", "pdf", "svg", "xlsx", "qdpx", "json"],
         "action": ["delete"],
         "revision_id_a": ["earliest"],
         "revision_id_b": ["latest"],
@@ -295,6 +295,7 @@ def test_admin_urls_with_another_librarys_objects_show_and_change_nothing(worlds
         "research_interview_round",
         "research_interview_session",
         "research_job_status",
+        "cms_accessibility_export",
     ):
         assert expected in own_shown, expected
 

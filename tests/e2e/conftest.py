@@ -74,3 +74,40 @@ def site_url(live_server):
     """The live server under the hostname the test sites use (Chromium resolves *.localhost
     to loopback)."""
     return live_server.url.replace("127.0.0.1", "localhost")
+
+
+# ---- results for the accessibility statement (tests/e2e/a11y_results.py) --------------------
+
+
+@pytest.fixture(autouse=True)
+def _a11y_axe_results(request, monkeypatch):
+    """With INNSIKT_A11Y_RESULTS set, every axe-core run of the test is recorded."""
+    from tests.e2e import a11y_results
+
+    if a11y_results.results_path() is None:
+        return
+    from axe_playwright_python.sync_playwright import Axe
+
+    run = Axe.run
+
+    def recorded_run(self, page, *args, **kwargs):
+        results = run(self, page, *args, **kwargs)
+        a11y_results.axe_record(request.node.nodeid, page.url, results.response)
+        return results
+
+    monkeypatch.setattr(Axe, "run", recorded_run)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With INNSIKT_A11Y_RESULTS set, the keyboard and no-JavaScript tests named in
+    a11y_results.CRITERIA_OF_TESTS record their outcome."""
+    outcome = yield
+    report = outcome.get_result()
+    from tests.e2e import a11y_results
+
+    name = getattr(item, "originalname", item.name)
+    if name not in a11y_results.CRITERIA_OF_TESTS or a11y_results.results_path() is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.failed):
+        a11y_results.test_record(item.nodeid, name, "passed" if report.passed else "failed")
