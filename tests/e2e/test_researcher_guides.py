@@ -73,13 +73,9 @@ def _signed_in(new_context, site_url, user) -> Tab:
     return context.new_page()
 
 
-def _scroll_to(tab: Tab, element: Locator, *, above: int) -> None:
-    """Scroll the page (vertically only) so that ``element`` is ``above`` pixels below the
-    top of the window."""
-    element.evaluate(
-        "(e, above) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - above)",
-        above,
-    )
+def _scroll_to(element: Locator) -> None:
+    """Bring ``element`` to the middle of the window (_shoot undoes any sideways scroll)."""
+    element.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
 
 
 def _shoot(tab: Tab, folder: Path, name: str, *, mask: list[Locator] | None = None) -> None:
@@ -93,7 +89,13 @@ def _shoot(tab: Tab, folder: Path, name: str, *, mask: list[Locator] | None = No
         content="*{caret-color:transparent!important;transition:none!important;"
         "animation:none!important}"
     )
-    tab.screenshot(path=folder / name, animations="disabled", caret="hide", mask=mask or [])
+    tab.screenshot(
+        path=folder / name,
+        animations="disabled",
+        caret="hide",
+        mask=mask or [],
+        mask_color="#e6e6e6",
+    )
 
 
 def test_build_a_survey(new_context, site_url, library_a, pictures):
@@ -113,6 +115,7 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
     tab.goto(site_url + reverse("wagtailadmin_pages:edit", args=[survey.pk]))
     tab.wait_for_load_state("networkidle")
     expect(tab.locator("#body-0-value-questions-0-value-label")).to_have_value("Har du lånekort?")
+    _scroll_to(tab.locator("#body-0-value-questions-0-value-label"))
     _shoot(tab, pictures, "survey-2-questions.png")
 
     # 3. A condition on page 2, picked from lists: "show only to those without a card".
@@ -124,10 +127,10 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
     no = tab.locator("input[name='body-1-value-show_if-rules-0-value-options'][value='kort:no']")
     no.check()
     expect(no).to_be_checked()
-    _scroll_to(tab, question, above=250)
+    _scroll_to(question)
     _shoot(tab, pictures, "survey-3-condition.png")
     with tab.expect_navigation():
-        tab.get_by_role("button", name="Lagre kladd").click()  # "Lagre utkast" (Save draft)
+        tab.get_by_role("button", name="Lagre kladd").click()  # (Save draft)
     expect(tab.locator("#logic-in-words")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")
 
     # 4. The flow page: the survey's paths as a picture and in words.
@@ -229,7 +232,7 @@ def test_make_a_report(
     question = tab.locator("select[name='body-3-value-question']")
     question.select_option("kort")
     expect(question).to_have_value("kort")
-    _scroll_to(tab, question, above=300)
+    _scroll_to(question)
     _shoot(tab, pictures, "report-1-chart.png")
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre kladd").click()
