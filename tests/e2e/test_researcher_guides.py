@@ -110,49 +110,80 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
     expect(tab.locator("#id_title")).to_have_value("Lånerundersøkelsen 2026")
     _shoot(tab, pictures, "survey-1-new.png")
 
-    # 2. The survey's pages and questions in the editor (three pages, built as above).
-    survey = _survey(library_a)
-    tab.goto(site_url + reverse("wagtailadmin_pages:edit", args=[survey.pk]))
-    tab.wait_for_load_state("networkidle")
-    expect(tab.locator("#body-0-value-questions-0-value-label")).to_have_value("Har du lånekort?")
-    _scroll_to(tab.locator("#body-0-value-questions-0-value-label"))
-    _shoot(tab, pictures, "survey-2-questions.png")
+    # 2. Its pages (each "+" at the top of the list adds one there, so the last comes
+    # first), then each page's question, chosen by type from the list "+" opens.
+    body = tab.locator("[data-contentpath=body]").first
+    for heading in ("Til slutt", "Lån", "Om deg"):
+        body.locator(".c-sf-add-button").first.click()
+        tab.keyboard.type(heading)  # the new page's heading field has the focus
+    adds = body.locator("[data-contentpath=questions] .c-sf-add-button")
+    # From the last page up: a page's own "+" keeps its place while earlier pages are empty.
+    for index, kind, text in (
+        (2, "Lang tekst", "Noe mer du vil si?"),
+        (1, "Kort tekst", "Hva låner du?"),
+        (0, "Ja/nei", "Har du lånekort?"),
+    ):
+        adds.nth(index).click()
+        kinds = tab.get_by_role("option", name=kind, exact=True)
+        expect(kinds).to_be_visible()
+        if index == 0:
+            _shoot(tab, pictures, "survey-2-question-types.png")
+        kinds.click()
+        tab.keyboard.type(text)  # the new question's text field has the focus
+    with tab.expect_navigation():
+        tab.get_by_role("button", name="Lagre kladd").click()  # (Save draft)
+    survey = SurveyPage.objects.get(title="Lånerundersøkelsen 2026")
+    steps = survey.get_latest_revision_as_object().body.get_prep_value()
+    assert [step["value"]["title"] for step in steps] == ["Om deg", "Lån", "Til slutt"]
+    questions = [step["value"]["questions"][0] for step in steps]
+    assert [q["type"] for q in questions] == ["yes_no", "short_text", "long_text"]
+    assert [q["value"]["label"] for q in questions] == [
+        "Har du lånekort?",
+        "Hva låner du?",
+        "Noe mer du vil si?",
+    ]
+    card = questions[0]["value"]["key"]  # made on the first save, from the text
+    assert card.startswith("har-du-lanekort-")
+    label = tab.locator("#body-0-value-questions-0-value-label")
+    expect(label).to_have_value("Har du lånekort?")
+    _scroll_to(label)
+    _shoot(tab, pictures, "survey-3-questions.png")
 
-    # 3. A condition on page 2, picked from lists: "show only to those without a card".
+    # 4. A condition on page 2, picked from lists: "show only to those without a card".
     condition = tab.locator("#block_group-body-1-value-show_if-section")
     condition.locator("button.w-panel__toggle").click()
     condition.locator("[data-contentpath=rules] button[data-streamfield-list-add]").click()
     question = tab.locator("select[name='body-1-value-show_if-rules-0-value-question']")
-    question.select_option("kort")
-    no = tab.locator("input[name='body-1-value-show_if-rules-0-value-options'][value='kort:no']")
+    question.select_option(card)
+    no = tab.locator(f"input[name='body-1-value-show_if-rules-0-value-options'][value='{card}:no']")
     no.check()
     expect(no).to_be_checked()
     _scroll_to(question)
-    _shoot(tab, pictures, "survey-3-condition.png")
+    _shoot(tab, pictures, "survey-4-condition.png")
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre kladd").click()  # (Save draft)
     expect(tab.locator("#logic-in-words")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")
 
-    # 4. The flow page: the survey's paths as a picture and in words.
+    # 5. The flow page: the survey's paths as a picture and in words.
     tab.goto(site_url + reverse("surveys_flow", args=[survey.pk]))
     expect(tab.locator("svg#flow-diagram")).to_be_visible()
     expect(tab.locator("#paths > li")).to_have_count(2)
-    _shoot(tab, pictures, "survey-4-flow.png")
+    _shoot(tab, pictures, "survey-5-flow.png")
 
-    # 5. Preview from page 2 as someone who answered "Nei" on page 1.
+    # 6. Preview from page 2 as someone who answered "Nei" on page 1.
     tab.select_option("#id_start", "1")
-    tab.select_option("#id_answer-kort", "no")
+    tab.select_option(f"#id_answer-{card}", "no")
     with tab.expect_navigation():
         tab.locator("#flow-preview button[type=submit]").click()
     expect(tab.locator("body")).to_contain_text("Hva låner du?")
-    _shoot(tab, pictures, "survey-5-preview.png")
+    _shoot(tab, pictures, "survey-6-preview.png")
 
-    # 6. Publish: the editor's "Publiser" under the arrow beside "Lagre utkast".
+    # 7. Publish: the editor's "Publiser" under the arrow beside "Lagre kladd".
     tab.goto(site_url + reverse("wagtailadmin_pages:edit", args=[survey.pk]))
     tab.locator("footer .w-dropdown__toggle").first.click()
     publish = tab.locator("button[name=action-publish]")
     expect(publish).to_be_visible()
-    _shoot(tab, pictures, "survey-6-publish.png")
+    _shoot(tab, pictures, "survey-7-publish.png")
     with tab.expect_navigation():
         publish.click()
     live = SurveyPage.objects.get(pk=survey.pk)
@@ -161,11 +192,11 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
         "rules"
     ]
 
-    # 7. Answers come in; the results and the answers one by one.
+    # 8. Answers come in: counted in the results index, read one by one.
     factories.responses(live, 12, seed=7)
     tab.goto(site_url + reverse("surveys_index"))
-    expect(tab.locator("main")).to_contain_text("Lånerundersøkelsen 2026")
-    _shoot(tab, pictures, "survey-7-results.png")
+    row = tab.locator("main tr", has_text="Lånerundersøkelsen 2026")
+    expect(row).to_contain_text("12")
     tab.goto(site_url + reverse("research_answers", args=[survey.pk]))
     expect(tab.locator("main")).to_contain_text("12")
     _shoot(tab, pictures, "survey-8-answers.png")
