@@ -76,27 +76,34 @@ def _signed_in(new_context, site_url, user) -> Tab:
     return context.new_page()
 
 
-def _scroll_to(element: Locator) -> None:
-    """Bring ``element`` to the middle of the window (_shoot undoes any sideways scroll)."""
-    element.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
-
-
-def _shoot(tab: Tab, folder: Path, name: str, *, mask: list[Locator] | None = None) -> None:
-    """The viewport as a PNG, once the page has settled; ``mask`` covers what changes from
-    run to run (times of day)."""
+def _shoot(
+    tab: Tab,
+    folder: Path,
+    name: str,
+    *,
+    at: Locator | None = None,
+    mask: list[Locator] | None = None,
+) -> None:
+    """The viewport as a PNG, once the page has settled (requests, fonts, layout), with
+    ``at`` in the middle of the window; ``mask`` covers what changes from run to run (a
+    time, a random key), as does the user's picture in the menu."""
     tab.wait_for_load_state("networkidle")
-    # Scrolling into view may have moved a box sideways: the picture shows it as it opens.
-    tab.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollLeft = 0 })")
+    tab.evaluate("document.fonts.ready.then(() => true)")
     # No blinking caret or running transitions in a picture.
     tab.add_style_tag(
         content="*{caret-color:transparent!important;transition:none!important;"
-        "animation:none!important}"
+        "animation:none!important;scroll-behavior:auto!important}"
     )
+    tab.wait_for_timeout(300)  # the admin's own scripts finish laying out
+    if at is not None:
+        at.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
+    # Scrolling into view may have moved a box sideways: the picture shows it as it opens.
+    tab.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollLeft = 0 })")
     tab.screenshot(
         path=folder / name,
         animations="disabled",
         caret="hide",
-        mask=mask or [],
+        mask=[*(mask or []), tab.locator(".avatar, .sidebar-footer img")],
         mask_color="#e6e6e6",
     )
 
@@ -153,10 +160,9 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
     assert card.startswith("har-du-lanekort-")
     label = tab.locator("#body-0-value-questions-0-value-label")
     expect(label).to_have_value("Har du lånekort?")
-    _scroll_to(label)
     key = tab.locator("#body-0-value-questions-0-value-key")
     expect(key).to_have_value(card)
-    _shoot(tab, pictures, "survey-3-questions.png", mask=[key])
+    _shoot(tab, pictures, "survey-3-questions.png", at=label, mask=[key])
 
     # 4. A condition on page 2, picked from lists: "show only to those without a card".
     condition = tab.locator("#block_group-body-1-value-show_if-section")
@@ -167,8 +173,7 @@ def test_build_a_survey(new_context, site_url, library_a, pictures):
     no = tab.locator(f"input[name='body-1-value-show_if-rules-0-value-options'][value='{card}:no']")
     no.check()
     expect(no).to_be_checked()
-    _scroll_to(question)
-    _shoot(tab, pictures, "survey-4-condition.png")
+    _shoot(tab, pictures, "survey-4-condition.png", at=question)
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre kladd").click()  # (Save draft)
     expect(tab.locator("#logic-in-words")).to_contain_text("Vises hvis «Har du lånekort?» er «Nei»")
@@ -248,8 +253,7 @@ def test_run_a_campaign(new_context, site_url, library_a, pictures):
     tab.keyboard.type("Hei! Vi vil gjerne høre hva du mener om biblioteket.")
     expect(tab.locator(".xdsoft_datetimepicker:visible")).to_have_count(0)
     tab.evaluate("document.activeElement.blur()")
-    _scroll_to(tab.locator("#id_name"))
-    _shoot(tab, pictures, "campaign-2-new.png")
+    _shoot(tab, pictures, "campaign-2-new.png", at=tab.locator("#id_name"))
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre", exact=True).click()
     campaign = Campaign.objects.get(name="Vårens lånerundersøkelse")
@@ -275,8 +279,7 @@ def test_make_a_report(
     question = tab.locator("select[name='body-3-value-question']")
     question.select_option("kort")
     expect(question).to_have_value("kort")
-    _scroll_to(question)
-    _shoot(tab, pictures, "report-1-chart.png")
+    _shoot(tab, pictures, "report-1-chart.png", at=question)
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre kladd").click()
 
