@@ -25,7 +25,7 @@ from playwright.sync_api import Page as Tab
 from wagtail.models import Site
 
 from panel.models import Campaign, ConsentText, Segment
-from research.models import ReportJob
+from research.models import FindingsReportPage, ReportJob
 from research.services import report_run
 from surveys.models import SurveyPage
 from tests import factories
@@ -282,15 +282,21 @@ def test_make_a_report(
     _shoot(tab, pictures, "report-1-chart.png", at=question)
     with tab.expect_navigation():
         tab.get_by_role("button", name="Lagre kladd").click()
+    saved = FindingsReportPage.objects.get(pk=report.pk).get_latest_revision_as_object()
+    saved = saved.body.get_prep_value()
+    assert saved[3]["value"]["question"] == "kort"
 
     # 2. Generate the PDF: the job's stage and percent while it runs.
     tab.goto(site_url + reverse("research_reports", args=[report.pk]))
     with tab.expect_navigation():
         tab.locator("main form button[type=submit]").first.click()
     job = ReportJob.objects.get(report=report)
+    assert job.status == "queued"
+    # The picture shows a job mid-way, as a worker leaves its row while it renders (no
+    # worker runs here: its progress is written to the row as job_run writes it).
     ReportJob.objects.filter(pk=job.pk).update(status="running", stage="rendering", progress=40)
     tab.reload()
-    expect(tab.locator("#report-pdfs")).to_contain_text("40")
+    expect(tab.locator("#report-pdfs")).to_contain_text("Lager PDF 40\u00a0%")
     made = tab.locator("#report-pdfs tbody td:first-child")
     _shoot(tab, pictures, "report-2-progress.png", mask=[made])
 
@@ -300,3 +306,7 @@ def test_make_a_report(
     tab.goto(site_url + reverse("research_reports", args=[report.pk]))
     expect(tab.locator("#report-pdfs a.button")).to_be_visible()
     _shoot(tab, pictures, "report-3-download.png", mask=[made])
+    href = tab.locator("#report-pdfs a.button").get_attribute("href")
+    download = tab.request.get(site_url + (href or ""))
+    assert download.ok
+    assert download.body().startswith(b"%PDF")
