@@ -54,6 +54,12 @@ def test_with_javascript_the_progress_changes_in_place(
     assert len(loads) == 1  # changed in place, not by loading the page again
     ExportJob.objects.filter(pk=job.pk).update(status="done", stage="", progress=100)
     expect(tab.locator("#exports")).to_contain_text("Last ned")
+    # The new page's text can show before its load event has been reported.
+    tab.wait_for_load_state("load")
+    for _ in range(100):
+        if len(loads) == 2:
+            break
+        tab.wait_for_timeout(50)
     assert len(loads) == 2  # once done, the page is loaded again with the download
 
 
