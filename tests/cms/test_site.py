@@ -14,6 +14,7 @@ from wagtail.models import Locale, Site
 
 from cms.models import HomePage, LibrarySettings, StandardPage
 from surveys.models import Response, SurveyPage, SurveyVersion
+from tests.catalogues import untranslated
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,14 +63,8 @@ def test_catalogues_are_complete(language):
     decide); a language added to settings.LANGUAGES is checked without a new test."""
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     assert "msgid" in po.read_text()
-    for flag in ("--untranslated", "--only-fuzzy"):
-        found = subprocess.run(
-            ["msgattrib", flag, "--no-obsolete", str(po)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        assert found.strip() == "", found[:800]
+    found = untranslated(po)
+    assert found == "", found[:800]
 
 
 def test_load_demo_is_realistic_and_idempotent(db):
