@@ -18,7 +18,9 @@ from typing import Any
 from anyascii import anyascii
 from django.utils.text import slugify
 
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+# Letters, digits, "-" and "_": made keys use "-", keys imported from a questionnaire file keep
+# the "_" of their source's names (surveys.importing).
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CHILD_LISTS = ("options", "rows", "columns")
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .schema import NUMERIC_TYPES, Schema, answerable
 
-PIPE_RE = re.compile(r"\{([a-z0-9][a-z0-9-]{0,79})\}")
+PIPE_RE = re.compile(r"\{([a-z0-9][a-z0-9_-]{0,79})\}")
 OPERATORS = {"equals", "not_equals", "any_of", "gt", "lt", "answered", "not_answered"}
 END = "end"
 Answers = dict[str, Any]
