@@ -402,6 +402,11 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 INNSIKT_PUBLIC_BASE_URL = env.str("INNSIKT_PUBLIC_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 INNSIKT_MAX_TEXT_LENGTH = env.int("INNSIKT_MAX_TEXT_LENGTH", default=5000)
 INNSIKT_RATE_LIMIT = env.str("INNSIKT_RATE_LIMIT", default="60/m")
+# Questionnaire files (surveys.importing): the largest upload, and the time and memory the
+# reading of one file may take (it runs in a child process held to both).
+INNSIKT_IMPORT_MAX_BYTES = env.int("INNSIKT_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+INNSIKT_IMPORT_MAX_SECONDS = env.float("INNSIKT_IMPORT_MAX_SECONDS", default=20.0)
+INNSIKT_IMPORT_MAX_MEMORY_MB = env.int("INNSIKT_IMPORT_MAX_MEMORY_MB", default=300)
 # The panel's public forms that send mail (sign-up, the "my data" link), per browser token.
 INNSIKT_PANEL_RATE_LIMIT = env.str("INNSIKT_PANEL_RATE_LIMIT", default="10/h")
 # At most this many mails a day to one address from those forms (cms.abuse).
