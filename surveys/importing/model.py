@@ -193,7 +193,9 @@ def question(kind: str, key: str, label: str, **fields: Any) -> dict[str, Any]:
     return {"type": kind, "value": value}
 
 
-def display(kind: Literal["heading", "info"], key: str, text: str, show_if: dict | None = None):
+def display(
+    kind: Literal["heading", "info"], key: str, text: str, show_if: dict | None = None
+) -> dict[str, Any]:
     """A display block: ``heading`` (plain text) or ``info`` (rich text, see rich_text)."""
     return {"type": kind, "value": {"key": key, "text": text, "show_if": show_if or NO_CONDITION}}
 
