@@ -248,18 +248,24 @@ def _statement(connection: BaseDatabaseWrapper) -> AbstractContextManager[object
     )
 
 
-def _response_insert_counting_start(
-    response: Response, *, page: SurveyPage, channel: Channel | None
-) -> None:
-    """Insert ``response`` and count one more start for its day and channel, in one
-    PostgreSQL statement (a data-modifying WITH runs exactly once, and the statement is
-    atomic: a taken id — the same submission sent again — counts no start). The insert is
-    the one Django builds for ``save(force_insert=True)``; the start count is the upsert
-    of ``survey_start_record``, on the ``unique_survey_start`` constraint."""
-    connection = connections[Response.objects.db]
+# The statement is the same for every answer, only its values differ: built once per
+# database (like a prepared statement) rather than through Django's compiler on every
+# submission (about 5 % of a one-page answer's time, issue 16).
+_RESPONSE_INSERTS: dict[str, tuple[str, tuple[Field, ...]]] = {}
+
+
+def _response_insert_statement(
+    connection: BaseDatabaseWrapper, response: Response
+) -> tuple[str, tuple[Field, ...]]:
+    """The SQL of :func:`_response_insert_counting_start` and the fields whose values it
+    binds after the start count's three, in order."""
+    cached = _RESPONSE_INSERTS.get(connection.alias)
+    if cached is not None:
+        return cached
+    fields = tuple(Response._meta.local_concrete_fields)
     query = InsertQuery(Response)
-    query.insert_values(Response._meta.local_concrete_fields, [response])
-    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    query.insert_values(fields, [response])
+    [(insert_sql, _params)] = query.get_compiler(connection=connection).as_sql()
     start = SurveyStart._meta
 
     def quoted(name: str) -> str:
@@ -276,9 +282,26 @@ def _response_insert_counting_start(
         f"WITH started AS (INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, 1) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {table}.{count} + 1) {insert_sql}"
     )
+    _RESPONSE_INSERTS[connection.alias] = (sql, fields)
+    return sql, fields
+
+
+def _response_insert_counting_start(
+    response: Response, *, page: SurveyPage, channel: Channel | None
+) -> None:
+    """Insert ``response`` and count one more start for its day and channel, in one
+    PostgreSQL statement (a data-modifying WITH runs exactly once, and the statement is
+    atomic: a taken id — the same submission sent again — counts no start). The insert is
+    the one Django builds for ``save(force_insert=True)``, its values prepared as Django's
+    insert compiler prepares them (``pre_save``, then ``get_db_prep_save``); the start
+    count is the upsert of ``survey_start_record``, on the ``unique_survey_start``
+    constraint."""
+    connection = connections[Response.objects.db]
+    sql, fields = _response_insert_statement(connection, response)
+    values = [f.get_db_prep_save(f.pre_save(response, True), connection) for f in fields]
     day = timezone.localdate().isoformat() if page.store_date else ""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [page.pk, channel.code if channel else "", day, *insert_params])
+        cursor.execute(sql, [page.pk, channel.code if channel else "", day, *values])
     response._state.adding = False
     response._state.db = connection.alias
 
