@@ -267,7 +267,7 @@ class _Reader:
         changes = [_("A group inside a page: imported as a heading above its questions.")]
         if any(label.values()):
             block = display("heading", key_from_code(row.name, self.question_keys), label)  # type: ignore[arg-type]
-            self.place(block, self.groups + [row], changes)
+            self.place(block, [*self.groups, row], changes)
         else:
             changes = [_("A group without a label inside a page: its questions were kept.")]
         self.out.note(self.name(row), "changed", " ".join(changes))
@@ -309,7 +309,7 @@ class _Reader:
             rows=statements,
             columns=self.options(self.form.choices[inner[0].list_name]),
         )
-        self.place(block, self.groups + [row], changes)
+        self.place(block, [*self.groups, row], changes)
         self.targets[row.name] = _Target(key=key, kind="matrix", step=len(self.pages) - 1)
         self.out.note(self.name(row), "changed" if changes else "as_is", " ".join(changes))
 
@@ -328,7 +328,7 @@ class _Reader:
             self.targets[row.name] = _Target(why_not=made.why_not)
             self.out.note(self.name(row), "not_imported", made.why_not)
             return
-        self.place(made.block, self.groups + [row], made.changes)
+        self.place(made.block, [*self.groups, row], made.changes)
         value = made.block["value"]
         if made.block["type"] not in ("heading", "info"):
             self.targets[row.name] = _Target(
@@ -336,8 +336,9 @@ class _Reader:
             )
         else:
             self.targets[row.name] = _Target(why_not=_("it is a text, not a question"))
-        status = "changed" if made.changes else "as_is"
-        self.out.note(self.name(row), status, " ".join(made.changes))
+        self.out.note(
+            self.name(row), "changed" if made.changes else "as_is", " ".join(made.changes)
+        )
 
     # ---- conditions and pages ----------------------------------------------------------
 
@@ -348,7 +349,9 @@ class _Reader:
         value = block["value"]
         on_page = {b["value"]["key"] for b in page.blocks}
         texts = [value.get(f) for f in ("label", "help_text", "text")]
-        piped = {k for t in texts if isinstance(t, T) for v in t.values() for k in PIPE_RE.findall(v)}
+        piped = {
+            k for t in texts if isinstance(t, T) for v in t.values() for k in PIPE_RE.findall(v)
+        }
         rows = [r for r in scope if r.cell("relevant")]
         same_step = bool(piped & on_page) or any(
             self.translate(r, len(self.pages) - 1, same_step_ok=False).same_step for r in rows
@@ -458,8 +461,12 @@ class _Reader:
             out.bodies[lang] = self.materialise(raw, lang, "")
             title = form.titles.get(lang) or form.titles.get(form.base_language) or form.form_id
             out.titles[lang] = title
-            out.intros[lang] = self.materialise(self.survey_texts.get("survey_intro", T()), lang, "")
-            out.thank_yous[lang] = self.materialise(self.survey_texts.get("thank_you", T()), lang, "")
+            out.intros[lang] = self.materialise(
+                self.survey_texts.get("survey_intro", T()), lang, ""
+            )
+            out.thank_yous[lang] = self.materialise(
+                self.survey_texts.get("thank_you", T()), lang, ""
+            )
         for lang, owners in self.missing.items():
             if owners:
                 out.note(

@@ -36,7 +36,6 @@ from .xlsform_syntax import (
     constraint_write,
     html_markdown,
     language_column,
-    number_text,
     pipes_to_xlsform,
     xpath_string,
 )
@@ -70,9 +69,13 @@ class _Writer:
     def texts(self, column: str, getter: Any, *, markdown: bool = False) -> dict[str, str]:
         """``column::<Language> (<code>)`` cells of one element in every language;
         ``getter`` takes a language's schema and returns the text (HTML if ``markdown``)."""
-        return self.cells(column, {l: getter(self.schemas[l]) for l in self.languages}, markdown)
+        return self.cells(
+            column, {lang: getter(self.schemas[lang]) for lang in self.languages}, markdown
+        )
 
-    def cells(self, column: str, values: Mapping[str, str], markdown: bool = False) -> dict[str, str]:
+    def cells(
+        self, column: str, values: Mapping[str, str], markdown: bool = False
+    ) -> dict[str, str]:
         cells = {}
         for lang in self.languages:
             text = values.get(lang) or ""
@@ -115,7 +118,9 @@ class _Writer:
             else:
                 parts.append(f"{ref} = {literal}")
         if op == "not_equals":
-            return f"not({parts[0]})" if kind in MULTIPLE_TYPES else parts[0].replace(" = ", " != ", 1)
+            return (
+                f"not({parts[0]})" if kind in MULTIPLE_TYPES else parts[0].replace(" = ", " != ", 1)
+            )
         return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
 
     def condition(self, cond: dict[str, Any] | None, where: str) -> str:
@@ -133,7 +138,9 @@ class _Writer:
         joiner = " or " if cond.get("match") == "any" else " and "
         if len(parts) == 1:
             return str(parts[0])
-        return joiner.join(f"({p})" if " or " in str(p) or " and " in str(p) else str(p) for p in parts)
+        return joiner.join(
+            f"({p})" if " or " in str(p) or " and " in str(p) else str(p) for p in parts
+        )
 
     def skipped_by(self) -> list[list[str]]:
         """For each page, the expressions (one per earlier skip rule) that skip it: rule k
@@ -180,7 +187,10 @@ class _Writer:
                     **self.texts("label", lambda s, n=n: s["steps"][n]["title"]),
                 }
             )
-            intro = {l: self.schemas[l]["steps"][n].get("intro_html", "") for l in self.languages}
+            intro = {
+                lang: self.schemas[lang]["steps"][n].get("intro_html", "")
+                for lang in self.languages
+            }
             if any(intro.values()):
                 self.note_row(f"{step['key']}_intro", intro, "intro")
             for m, q in enumerate(step["questions"]):
@@ -214,7 +224,7 @@ class _Writer:
             self.matrix(q, of, row, tokens)
             return
         xls_type, appearance = _TYPES[kind]
-        constraint, lost = "", []
+        constraint, lost = "", list[str]()
         if kind in ("short_text", "long_text"):
             limit = q.get("max_length")
             constraint, lost = constraint_write(
@@ -236,7 +246,10 @@ class _Writer:
             )
         if lost:
             self.notes.append(
-                _("%(key)s: the pattern holds both ' and \", which XLSForm cannot quote; add it by hand.")
+                _(
+                    "%(key)s: the pattern holds both ' and \", which XLSForm cannot quote; add "
+                    "it by hand."
+                )
                 % {"key": key}
             )
         if kind in ("yes_no", "likert", "nps", "rating"):
@@ -257,7 +270,12 @@ class _Writer:
         options = q["options"]
         for i, opt in enumerate(options):
             choice = {"list_name": list_name, "name": opt["key"]}
-            if opt.get("fixed") and kind in ("single_choice", "multiple_choice", "dropdown", "ranking"):
+            if opt.get("fixed") and kind in (
+                "single_choice",
+                "multiple_choice",
+                "dropdown",
+                "ranking",
+            ):
                 choice["innsikt"] = "fixed"
             for lang in self.languages:
                 translated = of(self.schemas[lang])
@@ -279,7 +297,11 @@ class _Writer:
         required = row.pop("required")
         row.update(type="begin group", appearance="table-list", innsikt=" ".join(tokens))
         self.survey.append(row)
-        self.choice_list(key, {"type": "matrix", "options": q["columns"]}, lambda s: {"options": of(s)["columns"]})
+        self.choice_list(
+            key,
+            {"type": "matrix", "options": q["columns"]},
+            lambda s: {"options": of(s)["columns"]},
+        )
         for i, statement in enumerate(q["rows"]):
             self.survey.append(
                 {

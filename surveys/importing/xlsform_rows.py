@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .model import LANGUAGES, ImportedSurvey, ImportRejected
-from .xlsform_syntax import DEFAULT, REFERENCE_RE, Column, column, language_code
+from .xlsform_syntax import DEFAULT, REFERENCE_RE, Column, column, language_code, markdown_plain
 from .xlsform_workbook import Sheet, Workbook
 
 Texts = dict[str, str]  # language → text
@@ -54,7 +54,7 @@ class Row:
         labels = self.text("label")
         for lang in (*LANGUAGES, DEFAULT):
             if labels.get(lang):
-                return labels[lang][:60]
+                return markdown_plain(labels[lang].lstrip("# "))[0][:60]
         return ""
 
 
@@ -102,7 +102,9 @@ def _kind(type_text: str) -> tuple[str, str, bool]:
         return _SELECT_KINDS[select.group(1)], select.group(2), bool(select.group(3))
     if text.startswith(("begin loop", "begin_loop")):
         return "begin_repeat", "", False
-    return _KINDS.get(text, text.replace(" ", "_")), "", False
+    if text in ("phone number", "phone_number"):
+        return "phone_number", "", False
+    return _KINDS.get(text, text.split(" ")[0]), "", False
 
 
 class _Languages:
@@ -111,7 +113,9 @@ class _Languages:
     def __init__(self, book: Workbook, default_language: str, fallback: str, out: ImportedSurvey):
         self.found: dict[str, str] = {}  # code → language as written
         self.unsupported: dict[str, str] = {}
-        headers = [h for name in ("survey", "choices") for h in book.sheets.get(name, Sheet()).headers]
+        headers = [
+            h for name in ("survey", "choices") for h in book.sheets.get(name, Sheet()).headers
+        ]
         plain_used = False
         for header in headers:
             col = column(header)
@@ -285,7 +289,13 @@ def _rows(sheet: Sheet, languages: _Languages) -> list[Row]:
         row = Row(number=number, type="", kind="", name="")
         for header, value in cells.items():
             col = columns[header]
-            if col.base in ("label", "hint", "constraint_message", "required_message", "guidance_hint"):
+            if col.base in (
+                "label",
+                "hint",
+                "constraint_message",
+                "required_message",
+                "guidance_hint",
+            ):
                 lang = languages.of(col)
                 if lang:
                     row.texts.setdefault(col.base, {})[lang] = value

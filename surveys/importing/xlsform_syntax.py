@@ -153,7 +153,9 @@ def pipes_to_xlsform(text: str, keys: set[str]) -> str:
 
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+|mailto:[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
-_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)")
+_MD_ITALIC = re.compile(
+    r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"
+)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$")
 
@@ -266,8 +268,8 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _NUM = r"-?\d+(?:\.\d+)?"
 _CMP_DOT = re.compile(rf"^\.\s*(>=|<=|>|<)\s*({_NUM})$")
 _CMP_DOT_REVERSED = re.compile(rf"^({_NUM})\s*(>=|<=|>|<)\s*\.$")
-_CMP_LENGTH = re.compile(rf"^string-length\(\s*\.\s*\)\s*(>=|<=|>|<)\s*(\d+)$")
-_CMP_COUNT = re.compile(rf"^count-selected\(\s*\.\s*\)\s*(>=|<=|>|<)\s*(\d+)$")
+_CMP_LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*(>=|<=|>|<)\s*(\d+)$")
+_CMP_COUNT = re.compile(r"^count-selected\(\s*\.\s*\)\s*(>=|<=|>|<)\s*(\d+)$")
 _REGEX = re.compile(r"""^regex\(\s*\.\s*,\s*(?:'([^']*)'|"([^"]*)")\s*\)$""")
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
 
@@ -442,4 +444,3 @@ def constraint_write(
         else:
             parts.append(f"regex(., {literal})")
     return " and ".join(parts), lost
-

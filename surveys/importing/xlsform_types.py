@@ -87,7 +87,6 @@ for _meta in (
     "subscriberid",
     "simserial",
     "phonenumber",
-    "phone_number",
     "username",
     "email",
     "audit",
@@ -116,7 +115,9 @@ def _choice_kind(row: Row, choices: list[Choice], changes: list[str]) -> str:
         [n.lower() for n in names] == ["yes", "no"] and not row.or_other and not appearance
     ):
         if "yes_no" not in tokens:
-            changes.append(_("A yes/no list: imported as a yes/no question (Innsikt's own labels)."))
+            changes.append(
+                _("A yes/no list: imported as a yes/no question (Innsikt's own labels).")
+            )
         return "yes_no"
     if "nps" in tokens or (names == [str(n) for n in range(11)] and not row.or_other):
         if "nps" not in tokens:
@@ -159,7 +160,7 @@ def block_for_row(ctx: Context, row: Row) -> Made:
     made = Made()
     changes = made.changes
     label, lost = ctx.texts(row.text("label"))
-    if lost:
+    if lost and kind != "note":
         changes.append(_("Formatting (markdown or HTML) was removed from the text."))
     if not any(label.values()) and kind != "note":
         label = T({lang: row.name for lang in ctx.form.languages})
@@ -206,15 +207,23 @@ def block_for_row(ctx: Context, row: Row) -> Made:
             made.block = display("info", "", T({k: markdown_html(v) for k, v in rich.items()}))  # type: ignore[arg-type]
         if required:
             changes.append(_("A note cannot be required."))
+    elif kind == "phone_number":  # XLSForm's old "phone number": digits in a text field
+        block_kind = "short_text"
+        fields.update(pattern="[0-9+ ]*", pattern_message=T())
+        changes.append(_("A phone number question: imported as a short text of digits."))
     elif kind == "text":
         email = "email" in row.tokens or checked.pattern == EMAIL_PATTERN[1:-1]
         if email:
             block_kind = "email"
             used.add("pattern")
         else:
-            block_kind = "long_text" if "multiline" in row.cell("appearance").lower() else "short_text"
+            block_kind = (
+                "long_text" if "multiline" in row.cell("appearance").lower() else "short_text"
+            )
             if checked.max_length is not None and checked.max_length > MAX_TEXT:
-                changes.append(_("The longest answer Innsikt takes is %(n)d characters.") % {"n": MAX_TEXT})
+                changes.append(
+                    _("The longest answer Innsikt takes is %(n)d characters.") % {"n": MAX_TEXT}
+                )
                 checked.max_length = MAX_TEXT
             fields.update(min_length=checked.min_length, max_length=checked.max_length)
             used.update(("min_length", "max_length"))
@@ -240,7 +249,10 @@ def block_for_row(ctx: Context, row: Row) -> Made:
         fields.update(min_value=minimum, max_value=maximum)
         if checked.strict:
             changes.append(
-                _("“%(parts)s” was read as “at least / at most” (Innsikt's limits include the bound).")
+                _(
+                    "“%(parts)s” was read as “at least / at most” (Innsikt's limits include "
+                    "the bound)."
+                )
                 % {"parts": " and ".join(checked.strict)}
             )
     elif kind in ("date", "datetime"):
@@ -259,7 +271,7 @@ def block_for_row(ctx: Context, row: Row) -> Made:
         if block_kind in ("single_choice", "dropdown", "multiple_choice", "ranking"):
             options = ctx.options(choices)
             fields.update(options=options, randomise=randomise)
-            made.option_names = {c.name: o["key"] for c, o in zip(choices, options)}
+            made.option_names = {c.name: o["key"] for c, o in zip(choices, options, strict=False)}
             if block_kind in ("single_choice", "multiple_choice"):
                 fields["other"] = row.or_other
                 if row.or_other:
@@ -280,7 +292,9 @@ def block_for_row(ctx: Context, row: Row) -> Made:
                 if block_kind == "likert":
                     fields["points"] = str(len(choices))
     else:
-        return Made(why_not=_("Innsikt has no question of the type “%(type)s”.") % {"type": row.type})
+        return Made(
+            why_not=_("Innsikt has no question of the type “%(type)s”.") % {"type": row.type}
+        )
 
     _constraint_rest(row, checked, used, changes)
     if made.block is None:

@@ -17,7 +17,9 @@ import datetime
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -68,18 +70,18 @@ def _text(value: object) -> str:
     return str(value).replace("\xa0", " ").strip()
 
 
-def _sheet(name: str, rows: "object") -> Sheet:
+def _sheet(name: str, rows: Iterable[Sequence[object]]) -> Sheet:
     """Headers from the first non-empty row, then the rows below it."""
     limit = MAX_SURVEY_ROWS if name == "survey" else MAX_CHOICE_ROWS
     sheet = Sheet()
     empty_run = 0
-    for number, values in enumerate(rows, start=1):  # type: ignore[call-overload]
+    for number, values in enumerate(rows, start=1):
         if number > MAX_ROWS_READ:
             raise ImportRejected(
                 _("The sheet “%(sheet)s” has more than %(n)d rows; Innsikt reads at most that.")
                 % {"sheet": name, "n": MAX_ROWS_READ}
             )
-        cells = [_text(v) for v in values[:MAX_COLUMNS + 1]]
+        cells = [_text(v) for v in values[: MAX_COLUMNS + 1]]
         if not any(cells):
             empty_run += 1
             if empty_run >= EMPTY_RUN_END and sheet.headers:
@@ -96,7 +98,7 @@ def _sheet(name: str, rows: "object") -> Sheet:
                 )
             sheet.headers = [_SPACE.sub(" ", c) for c in cells]
             continue
-        row = {h: c for h, c in zip(sheet.headers, cells) if h and c}
+        row = {h: c for h, c in zip(sheet.headers, cells, strict=False) if h and c}
         if not row:
             continue
         if len(sheet.rows) >= limit:
@@ -188,29 +190,26 @@ def _read_xls(content: bytes) -> Workbook:
                 continue
             sheet = wb.sheet_by_index(index)
 
-            def values(sheet: "xlrd.sheet.Sheet" = sheet) -> "object":
+            def values(sheet: Any = sheet) -> Iterator[list[object]]:
                 for r in range(sheet.nrows):
-                    yield [
-                        _xls_value(cell, wb.datemode) for cell in sheet.row_slice(r, 0, None)
-                    ]
+                    yield [_xls_value(cell, wb.datemode) for cell in sheet.row_slice(r, 0, None)]
 
             book.sheets[name] = _sheet(name, values())
     except ImportRejected:
         raise
     except Exception as error:
         raise ImportRejected(
-            _("The .xls workbook could not be read (%(error)s).")
-            % {"error": type(error).__name__}
+            _("The .xls workbook could not be read (%(error)s).") % {"error": type(error).__name__}
         ) from error
     finally:
         wb.release_resources()
     return book
 
 
-def _xls_value(cell: "object", datemode: int) -> object:
+def _xls_value(cell: Any, datemode: int) -> object:
     import xlrd  # only reached from _read_xls, which imported it already
 
-    kind, value = cell.ctype, cell.value  # type: ignore[attr-defined]
+    kind, value = cell.ctype, cell.value
     if kind == xlrd.XL_CELL_BOOLEAN:
         return bool(value)
     if kind == xlrd.XL_CELL_DATE:
