@@ -23,6 +23,7 @@ place) and ``shuffle`` (a page's questions); forms from elsewhere are read witho
 """
 
 import copy
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,8 @@ class _Reader:
             "thank_you": _("The survey's thank-you text."),
         }
         self.dropped: list[str] = []  # ${name} references removed from texts
+        self.refs: tuple[int, dict[str, QuestionRef]] = (0, {})
+        self.translated: dict[tuple[int, int, bool], tuple[int, Translated]] = {}
 
     # ---- texts -----------------------------------------------------------------------------
 
@@ -412,12 +415,18 @@ class _Reader:
                     _("it uses ${%(name)s}, which was not imported (%(why)s).")
                     % {"name": name, "why": target.why_not},
                 )
-        refs = {
-            name: QuestionRef(t.key, t.kind, t.options, t.step)
-            for name, t in self.targets.items()
-            if t.key
-        }
-        return condition_from_xlsform(expression, refs, step_no, same_step_ok=same_step_ok)
+        cached = self.translated.get((row.number, step_no, same_step_ok))
+        if cached is not None and cached[0] == len(self.targets):
+            return cached[1]
+        known, refs = self.refs
+        if known != len(self.targets):  # names are unique: targets are only ever added
+            for name, t in itertools.islice(self.targets.items(), known, None):
+                if t.key:
+                    refs[name] = QuestionRef(t.key, t.kind, t.options, t.step)
+            self.refs = (len(self.targets), refs)
+        result = condition_from_xlsform(expression, refs, step_no, same_step_ok=same_step_ok)
+        self.translated[(row.number, step_no, same_step_ok)] = (len(self.targets), result)
+        return result
 
     # ---- report and bodies --------------------------------------------------------------
 

@@ -95,6 +95,17 @@ for _meta in (
     UNSUPPORTED[_meta] = _META
 
 
+# Columns whose content Innsikt has no place for, and what the report says of them.
+_LOST_COLUMNS = (
+    ("choice_filter", gettext_lazy("The choice filter was not imported: all options are shown.")),
+    ("default", gettext_lazy("The default answer was not imported.")),
+    ("read_only", gettext_lazy("“Read only” was not imported.")),
+    ("calculation", gettext_lazy("The calculation was not imported.")),
+    ("media", gettext_lazy("Pictures, sound and video were not imported.")),
+    ("repeat_count", gettext_lazy("The repeat count was not imported.")),
+)
+
+
 def _scale_ends(choices: list[Choice], ctx: Context) -> tuple[T, T]:
     """Labels of a scale's first and last point (empty where the label is just the
     point's own name, e.g. "1")."""
@@ -172,16 +183,9 @@ def block_for_row(ctx: Context, row: Row) -> Made:
             _("“Required” depends on an expression (%(expr)s): the question is optional.")
             % {"expr": row.cell("required")}
         )
-    for column, what in (
-        ("choice_filter", _("The choice filter was not imported: all options are shown.")),
-        ("default", _("The default answer was not imported.")),
-        ("read_only", _("“Read only” was not imported.")),
-        ("calculation", _("The calculation was not imported.")),
-        ("media", _("Pictures, sound and video were not imported.")),
-        ("repeat_count", _("The repeat count was not imported.")),
-    ):
+    for column, what in _LOST_COLUMNS:
         if row.cell(column):
-            changes.append(what)
+            changes.append(str(what))
     if row.text("required_message"):
         changes.append(_("The message for a missing answer is Innsikt's own."))
     fields: dict[str, Any] = {
