@@ -330,3 +330,16 @@ def test_texts_that_look_like_formulas_stay_text(text):
     content = xlsform_write({"nb": compile_schema(assign_keys(raw))})
     back = compile_schema(assign_keys(survey_read(content, "xlsx").bodies["nb"]))
     assert back["steps"][0]["questions"][0]["label"] == text.replace("\x07", "")
+
+
+def test_a_rule_xlsform_cannot_hold_is_listed_not_dropped():
+    """A rule on a matrix has no single XLSForm field to refer to: it goes to the notes."""
+    raw = [
+        step("a", q("matrix", "m", "M", rows=["r1"], columns=["x", "y"])),
+        step("b", q("short_text", "t", "T", show_if=cond(("m", "answered", "")))),
+    ]
+    content = xlsform_write({"en": compile_schema(assign_keys(raw))})
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert book.sheetnames[-1] == "notes"
+    notes = [r[0] for r in book["notes"].iter_rows(values_only=True)]
+    assert any(str(n).startswith("t: the condition could not be written") for n in notes[1:])
