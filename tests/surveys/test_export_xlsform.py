@@ -7,6 +7,7 @@ import itertools
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from surveys.importing.xlsform import survey_read, xlsform_write
 from surveys.keys import assign_keys
@@ -338,7 +339,8 @@ def test_a_rule_xlsform_cannot_hold_is_listed_not_dropped():
         step("a", q("matrix", "m", "M", rows=["r1"], columns=["x", "y"])),
         step("b", q("short_text", "t", "T", show_if=cond(("m", "answered", "")))),
     ]
-    content = xlsform_write({"en": compile_schema(assign_keys(raw))})
+    with translation.override("en"):  # the note in English whatever the catalogues say
+        content = xlsform_write({"en": compile_schema(assign_keys(raw))})
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     assert book.sheetnames[-1] == "notes"
     notes = [r[0] for r in book["notes"].iter_rows(values_only=True)]
