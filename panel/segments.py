@@ -26,6 +26,10 @@ def _as_number(value: str) -> float | None:
         return None
 
 
+# Segment rules share the survey operators (surveys.blocks.OPERATORS): number comparisons.
+_NUMBER_LOOKUPS = {"gt": "gt", "lt": "lt", "ge": "gte", "le": "lte"}
+
+
 def rule_q(field: str, op: str, value: str) -> tuple[Q, dict[str, Any]]:
     """(filter, annotations) for one rule. Unknown operators match nothing."""
     if field in MEMBER_FIELDS:
@@ -53,13 +57,13 @@ def rule_q(field: str, op: str, value: str) -> tuple[Q, dict[str, Any]]:
         return Q(attributes__has_key=field), {}
     if op == "not_answered":
         return ~Q(attributes__has_key=field), {}
-    if op in ("gt", "lt"):
+    if op in _NUMBER_LOOKUPS:
         number = _as_number(value)
         if number is None:
             return Q(pk__in=[]), {}
         alias = f"_num_{abs(hash(field)) % 10**8}"
         annotation = {alias: Cast(KT(f"attributes__{field}"), FloatField())}
-        lookup = "gt" if op == "gt" else "lt"
+        lookup = _NUMBER_LOOKUPS[op]
         return Q(**{f"{alias}__{lookup}": number}), annotation
     return Q(pk__in=[]), {}
 

@@ -24,6 +24,8 @@ OPERATORS = [
     ("any_of", _("is any of (comma-separated)")),
     ("gt", _("is greater than")),
     ("lt", _("is less than")),
+    ("ge", _("is at least")),
+    ("le", _("is at most")),
     ("answered", _("is answered")),
     ("not_answered", _("is not answered")),
 ]

@@ -17,7 +17,19 @@ from django.utils.translation import gettext as _
 from .schema import NUMERIC_TYPES, Schema, answerable
 
 PIPE_RE = re.compile(r"\{([a-z0-9][a-z0-9_-]{0,79})\}")
-OPERATORS = {"equals", "not_equals", "any_of", "gt", "lt", "answered", "not_answered"}
+OPERATORS = {
+    "equals",
+    "not_equals",
+    "any_of",
+    "gt",
+    "lt",
+    "ge",
+    "le",
+    "answered",
+    "not_answered",
+}
+# Comparisons of numbers: greater than, less than, at least, at most.
+NUMBER_OPERATORS = {"gt", "lt", "ge", "le"}
 END = "end"
 Answers = dict[str, Any]
 
@@ -59,11 +71,15 @@ def rule_holds(rule: dict[str, Any], answers: Answers) -> bool:
         return not _equals(answer, value)
     if op == "any_of":
         return any(_equals(answer, v.strip()) for v in value.split(",") if v.strip())
-    if op in ("gt", "lt"):
+    if op in NUMBER_OPERATORS:
         a, b = _as_float(answer), _as_float(value)
         if a is None or b is None:
             return False
-        return a > b if op == "gt" else a < b
+        if op == "gt":
+            return a > b
+        if op == "lt":
+            return a < b
+        return a >= b if op == "ge" else a <= b
     return False
 
 
@@ -172,12 +188,12 @@ def validate_schema(schema: Schema) -> list[str]:
             op, value = rule["op"], rule.get("value", "")
             if op not in OPERATORS:
                 errors.append(_("%(where)s: unknown operator.") % {"where": where})
-            elif op in ("gt", "lt"):
+            elif op in NUMBER_OPERATORS:
                 if target["type"] not in NUMERIC_TYPES or _as_float(value) is None:
                     errors.append(
                         _(
-                            '%(where)s: "greater/less than" needs a number question and a '
-                            "number value."
+                            '%(where)s: "greater/less than" and "at least/at most" need a '
+                            "number question and a number value."
                         )
                         % {"where": where}
                     )

@@ -74,6 +74,10 @@ def rule_sentence(rule: Rule, questions: dict[str, dict[str, Any]]) -> str:
         return _("%(question)s is greater than %(number)s") % {"question": name, "number": value}
     if op == "lt":
         return _("%(question)s is less than %(number)s") % {"question": name, "number": value}
+    if op == "ge":
+        return _("%(question)s is at least %(number)s") % {"question": name, "number": value}
+    if op == "le":
+        return _("%(question)s is at most %(number)s") % {"question": name, "number": value}
     if op == "answered":
         return _("%(question)s is answered") % {"question": name}
     if op == "not_answered":

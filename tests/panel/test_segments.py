@@ -75,6 +75,8 @@ def test_students_with_few_loans_who_came_by_qr(members):
         ([("student", "not_equals", "yes")], "all", {"w@x.no"}),
         ([("uses", "answered", "")], "all", {"s1@x.no", "w@x.no"}),
         ([("visits", "gt", "5")], "all", {"s2@x.no"}),
+        ([("visits", "ge", "4")], "all", {"s1@x.no", "s2@x.no"}),  # 4 counts: at least
+        ([("visits", "le", "4")], "all", {"s1@x.no"}),
         ([("age_band", "equals", "35-49"), ("visits", "lt", "5")], "any", {"s1@x.no", "w@x.no"}),
         ([("age_band", "any_of", "20-24")], "all", {"s1@x.no", "s2@x.no"}),
     ],

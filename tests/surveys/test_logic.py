@@ -36,6 +36,12 @@ def rule(question, op, value=""):
         ("gt", "3", 4, True),
         ("gt", "3", "x", False),
         ("lt", "3", 2.5, True),
+        ("ge", "3", 3, True),
+        ("ge", "3", 2.9, False),
+        ("ge", "3", None, False),
+        ("le", "3", "3", True),
+        ("le", "3", 3.5, False),
+        ("le", "3", "x", False),
         ("answered", "", "", False),
         ("answered", "", ["x"], True),
         ("not_answered", "", None, True),
@@ -132,6 +138,22 @@ def test_a_sound_survey_validates():
                 step("s2", q("yes_no", "b"), show_if=cond(("a", "gt", "3"))),
             ],
             "number",
+        ),
+        # "at least" on a text question
+        (
+            [
+                step("s1", q("short_text", "a")),
+                step("s2", q("yes_no", "b"), show_if=cond(("a", "ge", "3"))),
+            ],
+            "at least/at most",
+        ),
+        # "at most" with a value that is not a number
+        (
+            [
+                step("s1", q("number", "a")),
+                step("s2", q("yes_no", "b"), show_if=cond(("a", "le", "many"))),
+            ],
+            "number value",
         ),
         # a skip backwards (which would make a cycle)
         (

@@ -53,6 +53,8 @@ def r(question, op, value=""):
         (r("uses", "equals", "wifi"), "“Uses” is “Wifi”", None),
         (r("age", "gt", "17"), "“How old are you?” is greater than 17", None),
         (r("age", "lt", "67"), "“How old are you?” is less than 67", None),
+        (r("age", "ge", "18"), "“How old are you?” is at least 18", None),
+        (r("age", "le", "66"), "“How old are you?” is at most 66", None),
         (r("uses", "answered"), "“Uses” is answered", "«Uses» er besvart"),
         (r("uses", "not_answered"), "“Uses” is not answered", None),
         (r("gone-abcd", "equals", "x"), "the unknown question “gone-abcd” is “x”", None),
