@@ -14,8 +14,9 @@ choice question collapsed into "is any of" — and says why when it cannot: a mi
 to unknown or later questions, option codes the question does not have.
 
 Bounded: expressions longer than :data:`MAX_LENGTH` characters or nested deeper than
-:data:`MAX_DEPTH` are refused before any recursion can grow; and/or chains are lists, not
-nested nodes, so a long chain does not deepen the recursion.
+``expression_parse.MAX_DEPTH`` are refused before any recursion can grow; and/or chains are
+lists, not nested nodes, so a long chain does not deepen the recursion. The tokenisers and
+the parser live in surveys.importing.expression_parse.
 
 Pure: no models, no I/O. Reasons are translated (the import report shows them).
 """
@@ -28,9 +29,24 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 
 from . import model
+from .expression_parse import (
+    Arith,
+    BoolOp,
+    Call,
+    Cmp,
+    Const,
+    Lit,
+    Node,
+    Not,
+    NotExpressible,
+    Ref,
+    Token,
+    limesurvey_tokens,
+    parse,
+    xlsform_tokens,
+)
 
 MAX_LENGTH = 4000
-MAX_DEPTH = 50
 
 # Innsikt types whose options a rule compares with (surveys.schema: they have "options").
 OPTION_KINDS = {
@@ -72,307 +88,6 @@ class Translated:
     @property
     def ok(self) -> bool:
         return self.condition is not None
-
-
-class _NotExpressible(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-# ---- AST -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Const:
-    value: bool
-
-
-@dataclass(frozen=True)
-class Lit:
-    text: str
-    number: bool
-
-
-@dataclass(frozen=True)
-class Ref:
-    name: str  # as written in the source (without ${ })
-    attr: str = ""  # LimeSurvey: "NAOK", "code", "shown"…
-
-
-@dataclass(frozen=True)
-class Call:
-    name: str  # lower case
-    args: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Cmp:
-    op: str  # == != < <= > >=
-    left: Any
-    right: Any
-
-
-@dataclass(frozen=True)
-class Not:
-    item: Any
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    kind: Literal["and", "or"]
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Arith:
-    op: str  # the first arithmetic operator met (the node is never walked)
-
-
-Node = Const | Lit | Ref | Call | Cmp | Not | BoolOp | Arith
-
-
-# ---- tokens ----------------------------------------------------------------------------
-
-Token = tuple[str, str]  # (kind, text): num str ref name op and or not ( ) , arith
-
-_NUMBER = r"\d+(?:\.\d+)?|\.\d+"
-_LS_TOKEN_RE = re.compile(
-    rf"""\s*(?:
-    (?P<num>{_NUMBER})
-    |(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-    |(?P<op>===|!==|==|!=|<=|>=|<|>|&&|\|\||!|=|\+|-|\*|/|\(|\)|,)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-    )""",
-    re.VERBOSE,
-)
-_XLS_TOKEN_RE = re.compile(
-    rf"""\s*(?:
-    (?P<ref>\$\{{[^}}]*\}})
-    |(?P<num>{_NUMBER})
-    |(?P<str>"[^"]*"|'[^']*')
-    |(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_.:-]*)
-    )""",
-    re.VERBOSE,
-)
-_LS_WORD_OPS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-_LS_SYMBOLS = {
-    "==": ("op", "=="),
-    "===": ("op", "=="),
-    "!=": ("op", "!="),
-    "!==": ("op", "!="),
-    "&&": ("and", "and"),
-    "||": ("or", "or"),
-    "!": ("not", "not"),
-}
-
-
-def _unescape(quoted: str) -> str:
-    return re.sub(r"\\(.)", r"\1", quoted[1:-1])
-
-
-def _scan(expr: str, pattern: re.Pattern[str], word: Callable[[str, str], Token]) -> list[Token]:
-    tokens: list[Token] = []
-    pos, end = 0, len(expr.rstrip())
-    while pos < end:
-        match = pattern.match(expr, pos)
-        if not match or match.end() == pos:
-            raise _NotExpressible(
-                _("it could not be read (at “%(text)s”).") % {"text": expr[pos : pos + 20].strip()}
-            )
-        pos = match.end()
-        kind = match.lastgroup or ""
-        text = match.group(kind)
-        if kind == "name":
-            following = expr[pos:].lstrip()[:1]
-            tokens.append(word(text, following))
-        elif text in ("(", ")", ","):
-            tokens.append((text, text))
-        else:
-            tokens.append((kind, text))
-    return tokens
-
-
-def _limesurvey_tokens(expr: str) -> list[Token]:
-    source = expr.strip()
-    # A relevance equation may be written as {…} (the form used inside texts).
-    if source.startswith("{") and source.endswith("}"):
-        source = source[1:-1]
-    if "{" in source or "}" in source:
-        raise _NotExpressible(_("it uses {…} inside the expression."))
-
-    def word(name: str, following: str) -> Token:
-        lower = name.lower()
-        if lower in ("and", "or", "not"):
-            return (lower, lower)
-        if lower in _LS_WORD_OPS:
-            return ("op", _LS_WORD_OPS[lower])
-        if following == "(":
-            return ("name", lower)
-        return ("ref", name)
-
-    tokens = []
-    for kind, text in _scan(source, _LS_TOKEN_RE, word):
-        if kind == "op" and text in _LS_SYMBOLS:
-            tokens.append(_LS_SYMBOLS[text])
-        elif kind == "op" and text == "=":
-            raise _NotExpressible(_("it assigns a value (=) instead of comparing (==)."))
-        elif kind == "op" and text in "+-*/":
-            tokens.append(("arith", text))
-        elif kind == "str":
-            tokens.append(("str", _unescape(text)))
-        else:
-            tokens.append((kind, text))
-    return tokens
-
-
-def _xlsform_tokens(expr: str) -> list[Token]:
-    def word(name: str, following: str) -> Token:
-        if name in ("and", "or"):
-            return (name, name)
-        if name in ("div", "mod"):
-            return ("arith", name)
-        if following == "(":
-            return ("name", name.lower())
-        raise _NotExpressible(
-            _("it uses “%(name)s”, which is not a ${name} reference.") % {"name": name}
-        )
-
-    tokens = []
-    for kind, text in _scan(expr.strip(), _XLS_TOKEN_RE, word):
-        if kind == "op" and text == "=":
-            tokens.append(("op", "=="))
-        elif kind == "op" and text in "+-*":
-            tokens.append(("arith", text))
-        elif kind == "ref":
-            tokens.append(("ref", text[2:-1].strip()))
-        elif kind == "str":
-            tokens.append(("str", text[1:-1]))
-        else:
-            tokens.append((kind, text))
-    return tokens
-
-
-# ---- parser ----------------------------------------------------------------------------
-
-
-class _Parser:
-    """Recursive descent over the tokens; depth is counted at every level that can nest
-    (not, parentheses, function arguments) and capped at MAX_DEPTH."""
-
-    def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-        self.depth = 0
-
-    def peek(self) -> Token:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else ("end", "")
-
-    def take(self) -> Token:
-        token = self.peek()
-        self.pos += 1
-        return token
-
-    def expect(self, kind: str) -> None:
-        if self.take()[0] != kind:
-            raise _NotExpressible(_("it could not be read (unbalanced parentheses?)."))
-
-    def deeper(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _NotExpressible(_("it is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH})
-
-    def parse(self) -> Node:
-        if not self.tokens:
-            return Const(True)
-        node = self.or_()
-        if self.peek()[0] != "end":
-            raise _NotExpressible(
-                _("it could not be read (at “%(text)s”).") % {"text": self.peek()[1]}
-            )
-        return node
-
-    def or_(self) -> Node:
-        items = [self.and_()]
-        while self.peek()[0] == "or":
-            self.take()
-            items.append(self.and_())
-        return items[0] if len(items) == 1 else BoolOp("or", tuple(items))
-
-    def and_(self) -> Node:
-        items = [self.unary()]
-        while self.peek()[0] == "and":
-            self.take()
-            items.append(self.unary())
-        return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
-
-    def unary(self) -> Node:
-        if self.peek()[0] == "not":
-            self.take()
-            self.deeper()
-            node = Not(self.unary())
-            self.depth -= 1
-            return node
-        return self.comparison()
-
-    def comparison(self) -> Node:
-        left = self.sum_()
-        if self.peek()[0] != "op":
-            return left
-        op = self.take()[1]
-        right = self.sum_()
-        if self.peek()[0] == "op":
-            raise _NotExpressible(_("it chains comparisons (a < b < c)."))
-        return Cmp(op, left, right)
-
-    def sum_(self) -> Node:
-        """An operand, or a calculation (never walked: the translator refuses it)."""
-        node = self.operand()
-        first = ""
-        while self.peek()[0] == "arith":
-            op = self.take()[1]
-            first = first or op
-            self.operand()
-        return Arith(first) if first else node
-
-    def operand(self) -> Node:
-        kind, text = self.take()
-        if kind == "arith" and text == "-":  # a negative number
-            nxt = self.take()
-            if nxt[0] == "num":
-                return Lit("-" + nxt[1], True)
-            return Arith("-")
-        if kind == "num":
-            return Lit(text, True)
-        if kind == "str":
-            return Lit(text, False)
-        if kind == "ref":
-            name, _dot, attr = text.partition(".")
-            return Ref(name, attr)
-        if kind == "(":
-            self.deeper()
-            node = self.or_()
-            self.expect(")")
-            self.depth -= 1
-            return node
-        if kind == "name":
-            self.expect("(")
-            self.deeper()
-            args: list[Node] = []
-            if self.peek()[0] != ")":
-                args.append(self.or_())
-                while self.peek()[0] == ",":
-                    self.take()
-                    args.append(self.or_())
-            self.expect(")")
-            self.depth -= 1
-            if text == "not" and len(args) == 1:  # XLSForm's not(…)
-                return Not(args[0])
-            if text in ("true", "false") and not args:
-                return Const(text == "true")
-            return Call(text, tuple(args))
-        raise _NotExpressible(_("it could not be read (at “%(text)s”).") % {"text": text})
 
 
 # ---- translation -----------------------------------------------------------------------
@@ -427,7 +142,7 @@ class _Translator:
         of a multiple-choice question (LimeSurvey's ``Q2_SQ001``: ticked or not)."""
         attr = ref.attr.lower()
         if attr not in ("", "naok", "code", "value", "valuenaok"):
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it uses “%(name)s”, a property of an answer Innsikt cannot compare.")
                 % {"name": self.shown_name(ref)}
             )
@@ -439,17 +154,17 @@ class _Translator:
                 option = self.option_key(parent, code, ref)
                 question = parent
         if question is None:
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it refers to “%(name)s”, which is not a question that was imported.")
                 % {"name": self.shown_name(ref)}
             )
         if attr.startswith("value") and question.kind in OPTION_KINDS - SCALE_KINDS:
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it compares the assessment value of “%(name)s”, which Innsikt does not have.")
                 % {"name": self.shown_name(ref)}
             )
         if question.step > self.at_step:
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it refers to “%(name)s”, which comes later in the survey.")
                 % {"name": self.shown_name(ref)}
             )
@@ -463,7 +178,7 @@ class _Translator:
             folded = {c.casefold(): k for c, k in question.options.items()}
             key = folded.get(code.casefold())
         if key is None:
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("“%(code)s” is not an answer option of “%(name)s”.")
                 % {"code": code, "name": self.shown_name(ref)}
             )
@@ -486,17 +201,17 @@ class _Translator:
         if isinstance(node, Lit):
             if node.number:
                 return Const((float(node.text) != 0) != negate)
-            raise _NotExpressible(_("it uses a text where a condition is expected."))
+            raise NotExpressible(_("it uses a text where a condition is expected."))
         if isinstance(node, Cmp):
             return self.comparison(node, negate)
         if isinstance(node, Call):
             return self.function(node, negate)
         if isinstance(node, Ref):
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it uses the answer to “%(name)s” on its own; compare it with a value.")
                 % {"name": self.shown_name(node)}
             )
-        raise _NotExpressible(_("it calculates (+, −, ×, ÷), which Innsikt's rules cannot do."))
+        raise NotExpressible(_("it calculates (+, −, ×, ÷), which Innsikt's rules cannot do."))
 
     def combine(self, kind: Literal["and", "or"], parts: list[Any]) -> Any:
         flat: list[Any] = []
@@ -540,13 +255,13 @@ class _Translator:
         if negate:
             op = _NEGATED[op]
         if isinstance(left, Arith) or isinstance(right, Arith):
-            raise _NotExpressible(_("it calculates (+, −, ×, ÷), which Innsikt's rules cannot do."))
+            raise NotExpressible(_("it calculates (+, −, ×, ÷), which Innsikt's rules cannot do."))
         if isinstance(left, Call):
             return self.counted(left, op, right)
         if not isinstance(left, Ref):
-            raise _NotExpressible(_("it compares values without naming a question."))
+            raise NotExpressible(_("it compares values without naming a question."))
         if not isinstance(right, Lit):
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it compares the answer to “%(name)s” with another answer or a calculation.")
                 % {"name": self.shown_name(left)}
             )
@@ -562,7 +277,7 @@ class _Translator:
         name = self.shown_name(ref)
         kind = question.kind
         if kind == "multiple_choice":
-            raise _NotExpressible(
+            raise NotExpressible(
                 _(
                     "it compares the whole answer to the multiple-choice question “%(name)s”; "
                     "only whether one option is chosen can be expressed."
@@ -577,13 +292,13 @@ class _Translator:
                 key = self.option_key(question, value, ref)
                 if _is_number(key):
                     return _Atom(question, _NUMBER_OPS[op], value=key)
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it compares the options of “%(name)s” by order, which Innsikt cannot do.")
                 % {"name": name}
             )
         if kind == "number":
             if not _is_number(value):
-                raise _NotExpressible(
+                raise NotExpressible(
                     _("it compares the number question “%(name)s” with “%(value)s”, not a number.")
                     % {"name": name, "value": value}
                 )
@@ -592,11 +307,11 @@ class _Translator:
         if kind in TEXT_KINDS or (kind == "date" and _ISO_DATE_RE.match(value)):
             if op in ("==", "!="):
                 return _Atom(question, "equals" if op == "==" else "not_equals", value=value)
-            raise _NotExpressible(
+            raise NotExpressible(
                 _("it compares the text or date of “%(name)s” by order, which Innsikt cannot do.")
                 % {"name": name}
             )
-        raise _NotExpressible(
+        raise NotExpressible(
             _("it compares the answer to “%(name)s”; Innsikt can only ask whether it is answered.")
             % {"name": name}
         )
@@ -606,7 +321,7 @@ class _Translator:
         if op in ("==", "!=") and value.upper() in ("Y", ""):
             is_ticked = (op == "==") == (value != "")
             return _Atom(question, "equals" if is_ticked else "not_equals", (option,))
-        raise _NotExpressible(
+        raise NotExpressible(
             _("it compares the option “%(name)s” with “%(value)s”; an option is ticked (Y) or not.")
             % {"name": self.shown_name(ref), "value": value}
         )
@@ -629,7 +344,7 @@ class _Translator:
                 if option is not None:
                     return _Atom(question, "equals" if pair in holds else "not_equals", (option,))
                 return _Atom(question, "answered" if pair in holds else "not_answered")
-        raise _NotExpressible(
+        raise NotExpressible(
             _("it uses %(function)s(…) in a way Innsikt's rules cannot express.")
             % {"function": call.name}
         )
@@ -649,13 +364,13 @@ class _Translator:
         ):
             question, option = self.resolve(args[0])
             if question.kind not in OPTION_KINDS or option is not None:
-                raise _NotExpressible(
+                raise NotExpressible(
                     _("it uses selected(…) on “%(name)s”, which has no options.")
                     % {"name": self.shown_name(args[0])}
                 )
             key = self.option_key(question, args[1].text, args[0])
             return _Atom(question, "not_equals" if negate else "equals", (key,))
-        raise _NotExpressible(
+        raise NotExpressible(
             _("it uses the function %(function)s(…), which has no counterpart in Innsikt.")
             % {"function": call.name}
         )
@@ -677,18 +392,18 @@ def _translate(
         return Translated(None, _("it is longer than %(n)d characters.") % {"n": MAX_LENGTH})
     translator = _Translator(refs, at_step, same_step_ok, dialect)
     try:
-        tree = _Parser(tokenise(expr)).parse()
+        tree = parse(tokenise(expr))
         result = translator.nnf(tree, False)
         if isinstance(result, BoolOp) and any(not isinstance(i, _Atom) for i in result.items):
-            raise _NotExpressible(
+            raise NotExpressible(
                 _(
                     "it mixes “and” and “or” in a way one Innsikt condition (all of, or any "
                     "of, a list of rules) cannot express."
                 )
             )
         if isinstance(result, Const) and not result.value:
-            raise _NotExpressible(_("it never holds (the element would never be shown)."))
-    except _NotExpressible as refused:
+            raise NotExpressible(_("it never holds (the element would never be shown)."))
+    except NotExpressible as refused:
         return Translated(None, refused.reason)
     except RecursionError:  # defensive: the depth cap should make this unreachable
         return Translated(None, _("it is nested too deeply."))
@@ -719,7 +434,7 @@ def condition_from_limesurvey(
     several, ``Q_SQ`` field names) to what Innsikt made of them; ``Q_SQ`` of a multiple-choice
     question in ``refs`` names its option ``SQ``. Empty or ``1`` → a condition without rules
     (always). Never raises."""
-    return _translate(expr or "", _limesurvey_tokens, refs, at_step, same_step_ok, "limesurvey")
+    return _translate(expr or "", limesurvey_tokens, refs, at_step, same_step_ok, "limesurvey")
 
 
 def condition_from_xlsform(
@@ -728,4 +443,4 @@ def condition_from_xlsform(
     """An XLSForm ``relevant`` expression as an Innsikt condition for an element on step
     ``at_step``; ``refs`` maps XLSForm names (``${name}``) to questions. Empty → a condition
     without rules (always). Never raises."""
-    return _translate(expr or "", _xlsform_tokens, refs, at_step, same_step_ok, "xlsform")
+    return _translate(expr or "", xlsform_tokens, refs, at_step, same_step_ok, "xlsform")

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from surveys.importing import model
+from surveys.importing.expression_parse import MAX_DEPTH
 from surveys.importing.expressions import (
-    MAX_DEPTH,
     QuestionRef,
     condition_from_limesurvey,
     condition_from_xlsform,
