@@ -8,19 +8,25 @@ so a researcher sees only their own library's surveys.
 
 from uuid import UUID
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
 from cms.formatting import in_language
 from cms.models import LibrarySettings
+from cms.tenancy import library_sites_for_user
 
 from .flow import flow_diagram, flow_paths, path_summary
 from .forms import FlowPreviewForm
+from .importing.services import survey_export_xlsform, survey_import
 from .models import Channel, Response, SurveyPage
 from .posters import poster_language, poster_pdf, poster_svg
 from .presentation import answer_text, survey_preview
@@ -185,6 +191,82 @@ def channel_poster(request, channel_id: int, fmt: str):
     return response
 
 
+class SurveyImportForm(forms.Form):
+    """The form of "New survey from file": the library (one whose home page the user may
+    add surveys under) and the file."""
+
+    library = forms.TypedChoiceField(label=gettext_lazy("Library"), coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("Questionnaire file"),
+        help_text=gettext_lazy(
+            "A LimeSurvey survey (.lss, LimeSurvey 3 or later) or an XLSForm (.xlsx or .xls)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".lss,.xml,.xlsx,.xls"}),
+    )
+    check_only = forms.BooleanField(
+        label=gettext_lazy("Only check the file"),
+        required=False,
+        help_text=gettext_lazy("Shows what would be imported, and creates nothing."),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        sites = [
+            site
+            for site in library_sites_for_user(user)
+            if site.root_page.permissions_for_user(user).can_add_subpage()
+        ]
+        self.homes = {site.root_page_id: site.root_page for site in sites}
+        library = self.fields["library"]
+        assert isinstance(library, forms.TypedChoiceField)
+        library.choices = [(site.root_page_id, site.site_name or site.hostname) for site in sites]
+        if str(self.initial.get("library")) not in {str(pk) for pk in self.homes}:
+            self.initial["library"] = next(iter(self.homes), None)
+
+
+def survey_import_view(request):
+    """Upload a LimeSurvey or XLSForm file; a draft survey (and its translations) is
+    created under the chosen library's home page, and the import report shown."""
+    if request.method == "POST":
+        form = SurveyImportForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            home = form.homes[form.cleaned_data["library"]]
+            limit = settings.INNSIKT_IMPORT_MAX_BYTES
+            # Never read more than the cap (+1 byte, to tell a file that is too large).
+            content = upload.read(limit + 1)
+            outcome = survey_import(
+                home.specific,
+                upload.name,
+                content,
+                user=request.user,
+                dry_run=form.cleaned_data["check_only"],
+            )
+            if outcome.rejected:
+                form.add_error("file", outcome.rejected)
+                return render(request, "surveys/admin/import.html", {"form": form}, status=400)
+            return render(
+                request, "surveys/admin/import_report.html", {"outcome": outcome, "home": home}
+            )
+        return render(request, "surveys/admin/import.html", {"form": form}, status=400)
+    form = SurveyImportForm(user=request.user, initial={"library": request.GET.get("library")})
+    if not form.homes:
+        raise PermissionDenied
+    return render(request, "surveys/admin/import.html", {"form": form})
+
+
+def survey_xlsform(request, page_id: int):
+    """The survey as last saved, in every language it has, as an XLSForm workbook (logic
+    as ``relevant``, validation as ``constraint``); it imports back to the same survey."""
+    page = survey_get_for_user(request.user, page_id)
+    response = HttpResponse(
+        survey_export_xlsform(page),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{page.slug}.xlsx"'
+    return response
+
+
 __all__ = [
     "Response",
     "channel_poster",
@@ -194,4 +276,6 @@ __all__ = [
     "response_detail",
     "responses_bulk_delete",
     "results",
+    "survey_import_view",
+    "survey_xlsform",
 ]

@@ -288,3 +288,13 @@ def survey_draft_schema(page: SurveyPage) -> Schema:
     a provisional key so the schema still compiles."""
     draft = page.get_latest_revision_as_object() if page.latest_revision_id else page
     return compile_schema(assign_keys(draft.body.get_prep_value()))
+
+
+def survey_drafts_by_language(page: SurveyPage) -> dict[str, SurveyPage]:
+    """The survey and its translations as last saved in the editor (latest revisions, draft
+    or published), by language code: what an XLSForm export of the survey holds."""
+    drafts: dict[str, SurveyPage] = {}
+    for copy in page.get_translations(inclusive=True).select_related("locale").specific():
+        draft = copy.get_latest_revision_as_object() if copy.latest_revision_id else copy
+        drafts[copy.locale.language_code] = draft
+    return drafts

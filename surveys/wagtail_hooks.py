@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.log_actions import LogFormatter
 
 from . import admin_views, views
 from .models import SurveyPage
@@ -29,6 +30,7 @@ def answer_survey_pages(page, request, *args, **kwargs):
 def register_admin_urls():
     urls = [
         path("", admin_views.index, name="surveys_index"),
+        path("import/", admin_views.survey_import_view, name="surveys_import"),
         path("<int:page_id>/", admin_views.results, name="surveys_results"),
         path(
             "<int:page_id>/answers/<uuid:response_id>/",
@@ -39,6 +41,7 @@ def register_admin_urls():
             "<int:page_id>/delete/", admin_views.responses_bulk_delete, name="surveys_bulk_delete"
         ),
         path("<int:page_id>/flow/", admin_views.flow, name="surveys_flow"),
+        path("<int:page_id>/xlsform/", admin_views.survey_xlsform, name="surveys_xlsform"),
         path("<int:page_id>/flow/preview/", admin_views.flow_preview, name="surveys_flow_preview"),
         path(
             "channels/<int:channel_id>/poster.<str:fmt>",
@@ -61,6 +64,15 @@ def register_results_menu_item():
 
 
 def _results_button(page, user, **kwargs):
+    if page.depth == 2 and page.permissions_for_user(user).can_add_subpage():
+        # A library's home page: surveys are added under it, also from a file.
+        yield PageMenuItem(
+            _("New survey from file"),
+            f"{reverse('surveys_import')}?library={page.pk}",
+            icon_name="upload",
+            priority=20,
+            page=page,
+        )
     if (
         isinstance(page.specific_deferred, SurveyPage)
         and page.permissions_for_user(user).can_edit()
@@ -77,6 +89,13 @@ def _results_button(page, user, **kwargs):
             reverse("surveys_flow", args=[page.pk]),
             icon_name="list-ol",
             priority=6,
+            page=page,
+        )
+        yield PageMenuItem(
+            _("Download as XLSForm"),
+            reverse("surveys_xlsform", args=[page.pk]),
+            icon_name="download",
+            priority=7,
             page=page,
         )
 
@@ -107,3 +126,26 @@ def open_surveys_panel(request: Any, panels: list[Any]) -> None:
 def question_pickers_js():
     """Keeps a rule's pickers to earlier pages and the chosen question (surveys.editor)."""
     return format_html('<script src="{}"></script>', static("surveys/question_pickers.js"))
+
+
+@hooks.register("register_log_actions")
+def survey_import_log_action(actions: Any) -> None:
+    """The page history says a survey came from a file, and what became of its elements
+    (surveys.importing.services)."""
+
+    @actions.register_action("innsikt.survey_import")
+    class SurveyImported(LogFormatter):
+        label = _("Import from a questionnaire file")
+
+        def format_message(self, log_entry: Any) -> str:
+            data = log_entry.data or {}
+            return _(
+                "Created from the %(source)s file “%(file)s”: %(as_is)s imported as they "
+                "were, %(changed)s with a change, %(not_imported)s not imported."
+            ) % {
+                "source": data.get("source", ""),
+                "file": data.get("file", ""),
+                "as_is": data.get("as_is", 0),
+                "changed": data.get("changed", 0),
+                "not_imported": data.get("not_imported", 0),
+            }

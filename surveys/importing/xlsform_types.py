@@ -106,13 +106,19 @@ _LOST_COLUMNS = (
 )
 
 
-def _scale_ends(choices: list[Choice], ctx: Context) -> tuple[T, T]:
-    """Labels of a scale's first and last point (empty where the label is just the
-    point's own name, e.g. "1")."""
+def _scale_ends(choices: list[Choice], ctx: Context, *, required: bool) -> tuple[T, T]:
+    """Labels of a scale's first and last point: empty where the label is just the point's
+    own name (e.g. "1") unless the scale must have end labels (a Likert scale's are
+    required)."""
 
     def label(choice: Choice) -> T:
         texts, _lost = ctx.texts(choice.labels)
-        return T({lang: ("" if text == choice.name else text) for lang, text in texts.items()})
+        return T(
+            {
+                lang: ("" if text == choice.name and not required else text)
+                for lang, text in texts.items()
+            }
+        )
 
     return label(choices[0]), label(choices[-1])
 
@@ -291,7 +297,7 @@ def block_for_row(ctx: Context, row: Row) -> Made:
             else:
                 first = 0 if block_kind == "nps" else 1
                 made.option_names = {c.name: str(n) for n, c in enumerate(choices, start=first)}
-                left, right = _scale_ends(choices, ctx)
+                left, right = _scale_ends(choices, ctx, required=block_kind == "likert")
                 fields.update(left_label=left, right_label=right)
                 if block_kind == "likert":
                     fields["points"] = str(len(choices))

@@ -3,7 +3,6 @@ same keys, the report's statuses, and bad input rejected with a clear message
 (surveys.importing.xlsform)."""
 
 import io
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -440,7 +439,7 @@ def test_too_many_rows_are_rejected():
     assert f"more than {MAX_SURVEY_ROWS} rows" in rejected(workbook(survey))
 
 
-def test_a_300_row_three_language_form_reads_fast_and_small():
+def test_a_300_row_three_language_form_reads_whole():
     langs = ["Norsk bokmål (nb)", "Nynorsk (nn)", "English (en)"]
     header = [
         "type",
@@ -472,12 +471,6 @@ def test_a_300_row_three_language_form_reads_fast_and_small():
     choices += [["often", f"o{i}", f"Valg {i}", f"Val {i}", f"Option {i}"] for i in range(5)]
     content = workbook(survey, choices)
     assert len(survey) - 1 == 330
-    tracemalloc.start()
-    started = time.perf_counter()
+    # Time and memory: bench/importing.py (docs/performance.md).
     imported = survey_read(content, "xlsx")
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     assert sum(len(s["value"]["questions"]) for s in imported.bodies["en"]) == 270
-    assert peak < 100 * 1024 * 1024
-    assert elapsed < 5  # under tracemalloc, on a shared machine; ~0.2 s without (bench/)
