@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from surveys.importing.bounded import BoundedFailure, bounded_call
 from surveys.importing.files import file_kind, kind_of_content
@@ -17,6 +18,12 @@ LSS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b"<document>\n <LimeSurveyDocType>Survey</LimeSurveyDocType>"
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def _xlsx_bytes() -> bytes:

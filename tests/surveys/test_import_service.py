@@ -98,10 +98,13 @@ def test_the_command_imports_checks_and_rejects(library_a, tmp_path, capsys):
     assert {line["status"] for line in report["report"]} == {"as_is", "changed", "not_imported"}
     assert SurveyPage.objects.get(pk=report["page_id"]).live is False
 
+    call_command("import_survey", str(LSS), "--library", "localhost", "--dry-run")
+    assert "[NOT IMPORTED] Spørsmål" in capsys.readouterr().out  # Bokmål by default
+
     bad = tmp_path / "survey.xlsx"
     bad.write_bytes(LSS.read_bytes())
     with pytest.raises(SystemExit) as exit_status:
-        call_command("import_survey", str(bad), "--library", "localhost")
+        call_command("import_survey", str(bad), "--library", "localhost", "--language", "en")
     assert exit_status.value.code == 2
     assert "but it is a LimeSurvey survey" in capsys.readouterr().err
     assert SurveyPage.objects.count() == 3  # the XLSForm's page and its two copies

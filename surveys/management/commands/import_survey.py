@@ -1,7 +1,8 @@
-"""``manage.py import_survey PATH --library HOSTNAME [--dry-run] [--json]``: the admin's
-"New survey from file" for batch migrations (surveys.importing.services). Prints the import
-report; exit status 0 when the file was imported (or, with --dry-run, could be), 2 when it
-was rejected. Creates nothing with --dry-run, nothing for a rejected file."""
+"""``manage.py import_survey PATH --library HOSTNAME [--dry-run] [--json] [--language nb]``:
+the admin's "New survey from file" for batch migrations (surveys.importing.services).
+Prints the import report; exit status 0 when the file was imported (or, with --dry-run,
+could be), 2 when it was rejected. Creates nothing with --dry-run, nothing for a rejected
+file."""
 
 import json
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from wagtail.models import Site
 
 from surveys.importing.services import survey_import
@@ -30,8 +32,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print the report as JSON"
         )
+        parser.add_argument(
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="the language of the report's messages (default: %(default)s)",
+        )
 
-    def handle(self, *args, path, library, dry_run, as_json, **options):
+    def handle(self, *args, path, library, dry_run, as_json, language, **options):
         site = Site.objects.filter(hostname=library).select_related("root_page").first()
         if site is None:
             known = ", ".join(Site.objects.values_list("hostname", flat=True).order_by("hostname"))
@@ -41,7 +49,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file.")
         with file.open("rb") as handle:
             content = handle.read(settings.INNSIKT_IMPORT_MAX_BYTES + 1)
-        outcome = survey_import(site.root_page.specific, file.name, content, dry_run=dry_run)
+        with translation.override(language):
+            outcome = survey_import(site.root_page.specific, file.name, content, dry_run=dry_run)
         if as_json:
             self.stdout.write(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
         else:
