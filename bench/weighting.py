@@ -171,8 +171,10 @@ def main() -> None:
         )  # fmt: skip
         results[step] = json.loads(completed.stdout.strip().splitlines()[-1])
     base = results["baseline"]
-    print(f"Raking {args.size:,} respondents, 3 dimensions (5 × 4 × 2), Python {sys.version.split()[0]}")
-    print(f"{'step':10} {'first s':>8} {'median s':>9} {'× base':>7} {'frame MB':>9} {'peak MB':>8} {'× base':>7}")
+    python = sys.version.split()[0]
+    print(f"Raking {args.size:,} respondents, 3 dimensions (5 × 4 × 2), Python {python}")
+    header = ("step", "first s", "median s", "× base", "frame MB", "peak MB", "× base")
+    print("{:10} {:>8} {:>9} {:>7} {:>9} {:>8} {:>7}".format(*header))
     for step, r in results.items():
         print(
             f"{step:10} {r['first_s']:8.3f} {r['median_s']:9.3f} "

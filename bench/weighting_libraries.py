@@ -80,9 +80,7 @@ def _ipfn(frame: Any, margins: dict, cap: float | None) -> tuple[Any, Any]:
 def _weightipy(frame: Any, margins: dict, cap: float | None) -> tuple[Any, Any]:
     import weightipy as wp
 
-    targets = {
-        d: {k: 100 * v / sum(p.values()) for k, v in p.items()} for d, p in margins.items()
-    }
+    targets = {d: {k: 100 * v / sum(p.values()) for k, v in p.items()} for d, p in margins.items()}
     params = {"max_iterations": 100, "convcrit": 1e-6}
     if cap is not None:
         params["cap"] = cap
@@ -95,9 +93,7 @@ def _samplics(frame: Any, margins: dict, cap: float | None) -> tuple[Any, Any]:
     from samplics.weighting import SampleWeight
 
     n = len(frame)
-    control = {
-        d: {k: v * n / sum(p.values()) for k, v in p.items()} for d, p in margins.items()
-    }
+    control = {d: {k: v * n / sum(p.values()) for k, v in p.items()} for d, p in margins.items()}
     weights = SampleWeight().rake(
         samp_weight=np.ones(n), margins={d: frame[d].to_numpy() for d in margins},
         control=control, up_bound=cap, tol=1e-6, ctrl_tol=1e-6, max_iter=100,
@@ -160,7 +156,7 @@ def child(name: str, size: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--eval-dir", default="/tmp/rake-pkgs/eval")
+    parser.add_argument("--eval-dir", default="/tmp/rake-pkgs/eval")  # noqa: S108 - by hand
     parser.add_argument("--only", default=",".join(CANDIDATES))
     parser.add_argument("--child")
     args = parser.parse_args()

@@ -229,34 +229,28 @@ def _margin_check(
     missing = int(column.isna().sum())
     if missing:
         problems.append(_problem(MISSING_ANSWERS, margin, None, _missing(margin, missing)))
-    coded = pd.Categorical(column, categories=pd.Index(categories, dtype=object))
-    codes = np.asarray(coded.codes, dtype=np.int64)
+    # -1 for a value the margin does not have (and for no answer).
+    codes = pd.Index(categories, dtype=object).get_indexer(column).astype(np.int64)
     unknown = column[(codes < 0) & column.notna().to_numpy()]
     for category, number in unknown.value_counts(sort=False).items():
         problems.append(
             _problem(CATEGORY_NOT_IN_MARGIN, margin, category, _unknown(margin, category, number))
         )
-    if len(problems) > before:
-        return None
-    respondents = np.bincount(codes, minlength=len(categories))
+    # Zero populations and empty categories are checked even when other categories are
+    # unknown, so one round of corrections can fix everything.
+    respondents = np.bincount(codes[codes >= 0], minlength=len(categories))
     for index, category in enumerate(categories):
         if respondents[index] and counts[index] == 0:
-            problems.append(
-                _problem(
-                    ZERO_POPULATION,
-                    margin,
-                    category,
-                    _zero_population(margin, category, int(respondents[index])),
-                )
-            )
+            message = _zero_population(margin, category, int(respondents[index]))
+            problems.append(_problem(ZERO_POPULATION, margin, category, message))
         elif counts[index] > 0 and not respondents[index]:
-            problems.append(
-                _problem(NO_RESPONDENTS, margin, category, _no_respondents(margin, category))
-            )
+            message = _no_respondents(margin, category)
+            problems.append(_problem(NO_RESPONDENTS, margin, category, message))
     total = float(counts.sum())
-    if total <= 0 and respondents.sum():
-        problems.append(_problem(EMPTY_MARGIN, margin, None, _empty_margin(margin)))
     if len(problems) > before:
+        return None
+    if not total > 0:  # all zero and nobody answered (an empty frame is reported already)
+        problems.append(_problem(EMPTY_MARGIN, margin, None, _empty_margin(margin)))
         return None
     return codes, counts / total
 
@@ -304,10 +298,14 @@ def rake(
     )
     converged = error <= tolerance
     if not converged:
+        # The margins cannot be met even without a cap: say where it fails most (before
+        # any trimming, which would only add to the error).
         worst = _worst(coded, counts, cell_codes, weights, n)
-        problem_list.append(
-            _problem(NOT_CONVERGED, worst.margin, worst.category, _not_converged(worst, iterations))
-        )
+        message = _not_converged(worst, iterations)
+        problem_list.append(_problem(NOT_CONVERGED, worst.margin, worst.category, message))
+        if cap is not None:  # the cap holds for whatever weights are returned
+            weights = _trim(weights, counts, cap)
+            error = _error(weights, counts, cell_codes, targets, float(n))
     elif cap is not None and weights.max() > cap:
         weights, more, error = _ipf(
             weights, counts, cell_codes, targets, max_iterations, tolerance, cap
