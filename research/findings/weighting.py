@@ -386,7 +386,10 @@ def _ipf(
     for iteration in range(1, max_iterations + 1):
         for code, target in zip(cell_codes, targets, strict=True):
             totals = np.bincount(code, weights=counts * weights, minlength=len(target))
-            weights *= (target / totals)[code]
+            # A category whose weights all underflowed to 0 (a raking that cannot converge)
+            # keeps them rather than turning into inf·0 = NaN.
+            factors = np.divide(target, totals, out=np.ones_like(target), where=totals > 0)
+            weights *= factors[code]
         if cap is not None:
             weights = _trim(weights, counts, cap)
         error = _error(weights, counts, cell_codes, targets, n)
@@ -422,9 +425,16 @@ def _trim(weights: Floats, counts: Floats, cap: float) -> Floats:
         capped |= over
         free = n - cap * counts[capped].sum()
         rest = (counts * base)[~capped].sum()
-        if rest <= 0 or free <= 0:  # every cell capped: only possible with cap <= 1
+        if free <= 0 or capped.all():  # only possible with cap <= 1 (refused earlier)
             return np.full(len(weights), 1.0)
-        trimmed = np.where(capped, cap, base * (free / rest))
+        with np.errstate(over="ignore", divide="ignore"):
+            scale = free / rest
+        if math.isfinite(scale):
+            trimmed = np.where(capped, cap, base * scale)
+        else:
+            # The other weights all underflowed (a raking that cannot converge): they
+            # share the rest equally, (n - cap·capped) / (n - capped) < 1 < cap each.
+            trimmed = np.where(capped, cap, free / counts[~capped].sum())
 
 
 @dataclass(frozen=True)
@@ -631,12 +641,14 @@ def _not_converged(worst: _Worst, iterations: int) -> str:
     return ngettext(
         "The raking did not converge in %(iterations)s round: the weighted share of "
         "“%(category)s” in “%(dimension)s” is %(weighted)s against %(population)s in the "
-        "population. These respondents cannot meet all margins at once, usually because a "
+        "population. These respondents cannot meet all margins at once (or only very slowly), "
+        "usually because a "
         "combination of categories has (almost) nobody in it. Collapse small categories or "
         "weight by fewer dimensions. No weights are used.",
         "The raking did not converge in %(iterations)s rounds: the weighted share of "
         "“%(category)s” in “%(dimension)s” is %(weighted)s against %(population)s in the "
-        "population. These respondents cannot meet all margins at once, usually because a "
+        "population. These respondents cannot meet all margins at once (or only very slowly), "
+        "usually because a "
         "combination of categories has (almost) nobody in it. Collapse small categories or "
         "weight by fewer dimensions. No weights are used.",
         iterations,
