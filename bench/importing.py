@@ -373,6 +373,7 @@ def child(path: Path) -> None:
     result["pages_created"] = 1 + len(outcome.translations)
     result["reader_child_mb"] = outcome.extra_peak_kb / 1024
     result["counts"] = outcome.counts
+    result["process_peak_mb"] = _status_kb("VmHWM") / 1024
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -448,7 +449,8 @@ def main() -> int:
             print(
                 f"{'':<24}{first['bytes'] / 1024:.0f} kB, {first['questions']} questions, "
                 f"languages {', '.join(first['languages'])}, {first['pages_created']} draft "
-                f"pages, report {first['counts']}"
+                f"pages, report {first['counts']}; whole process peak "
+                f"{median('process_peak_mb'):.0f} MB (Django, Wagtail, pandas loaded included)"
             )
     return 0 if ok else 1
 
