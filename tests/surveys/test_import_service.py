@@ -198,3 +198,14 @@ def _diff(a, b, path=""):
             yield from _diff(x, y, f"{path}[{i}]")
     elif a != b:
         yield f"{path}: {a!r} != {b!r}"
+
+
+SAMPLES = sorted(p for p in DATA.rglob("*") if p.suffix in (".lss", ".xlsx", ".xls"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_every_sample_file_can_be_imported(library_a, path):
+    """Each public sample (tests/data/import/SOURCES.md) passes the whole path's checks."""
+    outcome = survey_import(library_a, path.name, path.read_bytes(), dry_run=True)
+    assert not outcome.rejected, outcome.rejected
+    assert outcome.questions >= 1 and outcome.report
