@@ -47,6 +47,10 @@ RESEARCHER_MODEL_PERMISSIONS = {
         "change_interviewtheme",
         "delete_interviewtheme",
         "view_interviewtheme",
+        "add_populationmargin",
+        "change_populationmargin",
+        "delete_populationmargin",
+        "view_populationmargin",
     ],
 }
 RESEARCHER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]

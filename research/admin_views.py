@@ -18,6 +18,8 @@ from surveys.selectors import survey_get_for_user, survey_responses
 from .findings.filters import Filters
 from .forms import AnswersForm, CrosstabForm, ExportForm, FiltersForm
 from .log.models import ResearchLog
+from .margins.forms import RepresentativenessForm
+from .margins.selectors import margin_representativeness, margins_for_survey
 from .models import ExportJob, ReportJob
 from .selectors import (
     exports_for_user,
@@ -54,6 +56,7 @@ def explore(request, page_id: int):
     # heavy: analysis needs pandas and numpy, which no other admin page loads
     from .explore import explore_crosstab, explore_findings
     from .findings.analysis import CATEGORICAL
+    from .findings.representativeness import points_text, representativeness_display
     from .reports.selectors import library_privacy_for_site
 
     page = survey_get_for_user(request.user, page_id)
@@ -88,6 +91,20 @@ def explore(request, page_id: int):
     crosstab = None
     if crosstab_form.is_bound and crosstab_form.is_valid():
         crosstab = explore_crosstab(page, questions, frame, privacy, **crosstab_form.cleaned_data)
+    margins = margins_for_survey(request.user, page)
+    margin_form = RepresentativenessForm(
+        request.GET if "margin" in request.GET else None, margins=margins
+    )
+    representativeness = None
+    if margin_form.is_bound and margin_form.is_valid():
+        chosen = margin_form.cleaned_data["margin"]
+        result = margin_representativeness(chosen, frame, privacy.k)
+        representativeness = {
+            "margin": chosen,
+            "dimensions": representativeness_display(result, language),
+            "largest": points_text(result.largest_deviation, language),
+            "largest_at": result.largest_at,
+        }
     return render(
         request,
         "research/admin/explore.html",
@@ -96,6 +113,8 @@ def explore(request, page_id: int):
             "form": form,
             "crosstab_form": crosstab_form,
             "crosstab": crosstab,
+            "margin_form": margin_form if margins.exists() else None,
+            "representativeness": representativeness,
             "findings": findings,
             "n": len(frame),
             "rule": privacy.rule(),

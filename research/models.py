@@ -51,6 +51,7 @@ from .interviews.models import (  # noqa: F401
     InterviewTheme,
 )
 from .log.models import ResearchLog  # noqa: F401  (registered with the app, as below)
+from .margins.models import MarginDimension, PopulationMargin  # noqa: F401  (as above)
 
 
 class PrivateStorage(FileSystemStorage):

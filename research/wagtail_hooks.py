@@ -2,13 +2,15 @@ from typing import Any
 
 from django.urls import include, path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSetGroup
 
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
@@ -20,6 +22,8 @@ from .interviews.choosers import quote_chooser_viewset
 from .interviews.models import InterviewCode, InterviewGuidePage, InterviewTheme
 from .interviews.selectors import interviews_next_for_user
 from .log.models import ResearchLog
+from .margins import admin_views as margin_views
+from .margins.models import PopulationMargin
 from .models import FindingsReportPage
 from .report_pickers import report_surveys_set
 from .selectors import downloads_ready_for_user, report_survey_questions
@@ -75,6 +79,8 @@ def register_admin_urls():
             interview_views.session,
             name="research_interview_session",
         ),
+        path("margins/upload/", margin_views.upload, name="research_margins_upload"),
+        path("margins/<int:pk>/mapping/", margin_views.mapping, name="research_margin_mapping"),
         path(
             "interviews/guides/<int:page_id>/pdf/",
             interview_views.guide_pdf,
@@ -111,12 +117,49 @@ def register_findings_menu():
                 MenuItem(
                     _("Exports"), reverse("research_exports_index"), icon_name="download", order=20
                 ),
+                MenuItem(
+                    _("Population margins"),
+                    reverse("wagtailsnippets_research_populationmargin:list"),
+                    icon_name="table",
+                    order=30,
+                ),
             ]
         ),
         name="findings",
         icon_name="doc-full-inverse",
         order=280,
     )
+
+
+class PopulationMarginIndexView(IndexView):
+    """The margins listing, with "Upload margins from CSV" beside "Add"."""
+
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                _("Upload margins from CSV"),
+                url=reverse("research_margins_upload"),
+                icon_name="upload",
+            ),
+        ]
+
+
+class PopulationMarginViewSet(LibrarySnippetViewSet):
+    """Population margins, under the admin menu's "Findings" (register_findings_menu)."""
+
+    model = PopulationMargin
+    icon = "table"
+    add_to_admin_menu = False
+    # Its menu item is the "Findings" menu's (register_findings_menu), so it stays out of
+    # Wagtail's "Snippets".
+    menu_item_is_registered = True
+    index_view_class = PopulationMarginIndexView
+    list_display = ["name", "source", "date", "library"]
+
+
+register_snippet(PopulationMarginViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -69,6 +69,8 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
         InterviewParticipant,
         InterviewSlot,
         InterviewTheme,
+        MarginDimension,
+        PopulationMargin,
         ProjectSurvey,
         ReportJob,
         ResearchLog,
@@ -205,6 +207,22 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
     theme.save()
     excerpt = Excerpt.objects.create(note=note, text=_named(marker, "note"), quotable=True)
     excerpt.codes.add(code)
+    margin = PopulationMargin.objects.create(
+        library=site,
+        name=_named(marker, "margins"),
+        source=_named(marker, "source"),
+        date=timezone.localdate(),
+    )
+    MarginDimension.objects.create(
+        margin=margin,
+        key="card",
+        label=_named(marker, "dimension"),
+        question_key="card",
+        categories=[
+            ("category", {"key": k, "label": k, "population": 100, "option": k})
+            for k in ("yes", "no")
+        ],
+    )
 
     export = ExportJob.objects.create(
         survey=survey, format="csv", status=ExportJob.Status.DONE, created_by=admin
@@ -217,7 +235,7 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
     ResearchLog.objects.create(
         username="someone", action="export", library=site, detail=_named(marker, "log")
     )
-    for snippet in (segment, campaign, interviews, code, theme, panel_text):
+    for snippet in (segment, campaign, interviews, code, theme, panel_text, margin):
         log(instance=snippet, action="wagtail.create", user=admin)
 
     world.objects.update(
@@ -236,6 +254,7 @@ def library_world(slug: str, hostname: str, marker: str, *, default: bool, admin
         code=code,
         theme=theme,
         excerpt=excerpt,
+        margin=margin,
         export=export,
         report_job=report_job,
         response=survey.responses.first(),

@@ -28,7 +28,7 @@ GROUPS = {
         "Importer lånestatistikk",
     ],
     "interviews": ["Runder og tider", "Kodebok", "Temaer"],
-    "findings": ["Prosjekter og rapporter", "Eksporter"],
+    "findings": ["Prosjekter og rapporter", "Eksporter", "Population margins"],  # (nb at merge)
 }
 
 
@@ -69,6 +69,8 @@ def test_every_menu_address_opens_for_a_researcher(client, researcher_a):
         "wagtailsnippets_research_interviewtheme:list",
         "research_findings",
         "research_exports_index",
+        "wagtailsnippets_research_populationmargin:list",
+        "research_margins_upload",
     ):
         assert client.get(reverse(name)).status_code == 200, name
 

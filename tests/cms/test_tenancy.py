@@ -286,6 +286,8 @@ def test_admin_urls_with_another_librarys_objects_show_and_change_nothing(worlds
         "wagtailsnippets_panel_consenttext:edit",
         "wagtailsnippets_research_interviewcode:edit",
         "wagtailsnippets_research_interviewtheme:edit",
+        "wagtailsnippets_research_populationmargin:edit",
+        "research_margin_mapping",
         "panel_members:inspect",
         "panel_campaign",
         "surveys_results",
@@ -340,6 +342,7 @@ def test_admin_listings_choosers_and_forms_offer_only_own_objects(worlds):
         "wagtailsnippets_panel_consenttext:list",
         "wagtailsnippets_research_interviewcode:list",
         "wagtailsnippets_research_interviewtheme:add",  # its codes
+        "wagtailsnippets_research_populationmargin:list",
         "wagtailsnippetchoosers_panel_segment:choose",
         "interview_quote_chooser:choose",
         "panel_members:index",
