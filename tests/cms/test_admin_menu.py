@@ -28,7 +28,7 @@ GROUPS = {
         "Importer lånestatistikk",
     ],
     "interviews": ["Runder og tider", "Kodebok", "Temaer"],
-    "findings": ["Prosjekter og rapporter", "Eksporter", "Population margins"],  # (nb at merge)
+    "findings": ["Prosjekter og rapporter", "Eksporter", "Populasjonsfordelinger"],
 }
 
 
