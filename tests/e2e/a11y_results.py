@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,26 @@ CRITERIA_OF_TESTS = {
     "test_keyboard_only_on_a_phone_through_the_branch": ["2.1.1", "2.1.2", "2.4.3"],
     "test_signup_with_the_keyboard": ["2.1.1", "2.1.2"],
 }
+
+
+# The check an axe run belongs to, when one test walks several (each case of a language's
+# pages in tests/e2e/test_accessibility.py): records carry its name, not the test's.
+_check: ContextVar[str | None] = ContextVar("a11y_check", default=None)
+
+
+@contextmanager
+def check(name: str) -> Iterator[None]:
+    """Record the axe runs made inside as the check ``name`` (a test id of its own)."""
+    token = _check.set(name)
+    try:
+        yield
+    finally:
+        _check.reset(token)
+
+
+def check_name(test: str) -> str:
+    """The name an axe run of ``test`` is recorded under: the current check's, or the test's."""
+    return _check.get() or test
 
 
 def results_path() -> Path | None:

@@ -92,7 +92,9 @@ def _a11y_axe_results(request, monkeypatch):
 
     def recorded_run(self, page, *args, **kwargs):
         results = run(self, page, *args, **kwargs)
-        a11y_results.axe_record(request.node.nodeid, page.url, results.response)
+        a11y_results.axe_record(
+            a11y_results.check_name(request.node.nodeid), page.url, results.response
+        )
         return results
 
     monkeypatch.setattr(Axe, "run", recorded_run)

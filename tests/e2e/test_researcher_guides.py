@@ -84,17 +84,21 @@ def _shoot(
     at: Locator | None = None,
     mask: list[Locator] | None = None,
 ) -> None:
-    """The viewport as a PNG, once the page has settled (requests, fonts, layout), with
-    ``at`` in the middle of the window; ``mask`` covers what changes from run to run (a
-    time, a random key), as does the user's picture in the menu."""
-    tab.wait_for_load_state("networkidle")
-    tab.evaluate("document.fonts.ready.then(() => true)")
+    """The viewport as a PNG with ``at`` in the middle of the window; ``mask`` covers what
+    changes from run to run (a time, a random key), as does the user's picture in the menu.
+    For the guides' own pictures, once the page has settled (requests, fonts, layout), so
+    taking them again changes a file only when the screen changed; a test run's pictures
+    (in tmp_path) skip that wait (~1 s a picture)."""
+    if folder == GUIDES_IMG:
+        tab.wait_for_load_state("networkidle")
+        tab.evaluate("document.fonts.ready.then(() => true)")
     # No blinking caret or running transitions in a picture.
     tab.add_style_tag(
         content="*{caret-color:transparent!important;transition:none!important;"
         "animation:none!important;scroll-behavior:auto!important}"
     )
-    tab.wait_for_timeout(300)  # the admin's own scripts finish laying out
+    if folder == GUIDES_IMG:
+        tab.wait_for_timeout(300)  # the admin's own scripts finish laying out
     if at is not None:
         at.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
     # Scrolling into view may have moved a box sideways: the picture shows it as it opens.
