@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from cms.formatting import in_language
 from cms.models import LibrarySettings
@@ -79,6 +80,9 @@ def loan_import(request):
     )
 
 
+CAMPAIGN_SECTIONS = "panel_campaign_sections"  # fn(request, campaign) -> HTML or ""
+
+
 def campaign_detail(request, campaign_id: int):
     """Progress from the invitation rows, and the launch button."""
     campaign = campaign_get_for_user(request.user, campaign_id)
@@ -100,6 +104,9 @@ def campaign_detail(request, campaign_id: int):
             "audience": segment_count(campaign.segment),
             "not_invited": campaign_launch_summary(campaign),
             "overrides": campaign.overrides.select_related("by"),
+            # Sections other apps add (research: response rates under its suppression
+            # rules), without panel depending on them: hook "panel_campaign_sections".
+            "sections": [add(request, campaign) for add in hooks.get_hooks(CAMPAIGN_SECTIONS)],
         },
     )
 

@@ -172,7 +172,11 @@ def answers(request, page_id: int):
 
 def exports(request, page_id: int):
     page = survey_get_for_user(request.user, page_id)
-    form = ExportForm(request.POST or None, **_filter_choices(page))
+    margins = [
+        (m.pk, f"{m.name} ({m.source}, {m.date:%Y-%m-%d})")
+        for m in margins_for_survey(request.user, page)
+    ]
+    form = ExportForm(request.POST or None, margins=margins, **_filter_choices(page))
     if request.method == "POST" and form.is_valid():
         try:
             export_start(
@@ -180,6 +184,7 @@ def exports(request, page_id: int):
                 user=request.user,
                 format=form.cleaned_data["format"],
                 filters=form.filters(),
+                **form.weighting(),
             )
         except FiltersTooNarrow as too_narrow:
             form.add_error(None, too_narrow)  # the choices stay as they were given

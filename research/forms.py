@@ -108,9 +108,56 @@ class AnswersForm(FiltersForm):
 
 
 class ExportForm(FiltersForm):
+    """Format and filters, and optionally a raking weight: a population margin of the
+    survey's library (``margins``: (pk, name) pairs; without any, no weight fields) and the
+    trimming cap."""
+
     format = forms.ChoiceField(
         label=_("Format"), choices=ExportJob.Format.choices, widget=forms.RadioSelect
     )
+    weight_margin = forms.TypedChoiceField(
+        label=_("Weight by"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Adds a column “weight”: each answer's raking weight to this population margin "
+            "(mean 1), for weighted tables in SPSS or R. If no weights can be made, the "
+            "export fails and says why."
+        ),
+    )
+    weight_cap = forms.FloatField(
+        label=_("Largest weight (× the mean)"),
+        required=False,
+        initial=5,
+        help_text=_("Weights above this are trimmed to it. Default 5."),
+    )
+
+    def __init__(
+        self, *args: Any, margins: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not margins:
+            del self.fields["weight_margin"], self.fields["weight_cap"]
+            return
+        _choice_field(self, "weight_margin").choices = [("", _("No weight")), *margins]
+
+    def clean_weight_cap(self) -> float:
+        cap = self.cleaned_data.get("weight_cap")
+        if cap is None:
+            return 5.0
+        if not cap > 1:
+            raise forms.ValidationError(
+                _("The largest weight must be more than 1 (1 would make every weight 1).")
+            )
+        return float(cap)
+
+    def weighting(self) -> dict[str, Any]:
+        """export_start's weight arguments from the valid form: none without a margin."""
+        margin = self.cleaned_data.get("weight_margin")
+        if margin is None:
+            return {}
+        return {"weight_margin_id": margin, "weight_cap": self.cleaned_data["weight_cap"]}
 
 
 class CrosstabForm(forms.Form):

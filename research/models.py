@@ -95,6 +95,7 @@ class JobFailure(models.TextChoices):
 
     DISK_FULL = "disk-full", _("disk full")
     INTERRUPTED = "interrupted", _("interrupted too often")
+    REFUSED = "refused", _("refused, with the reason")
 
 
 # A job whose worker died is run again, at most this many times in all (research.services;
@@ -171,7 +172,10 @@ class _Job(models.Model):
 
     @property
     def failure_message(self) -> str:
-        """What went wrong, in words, when Innsikt knows; else ''."""
+        """What went wrong, in words, when Innsikt knows; else ''. A refused job's error
+        is its explanation for the researcher (research.services.JobRefused)."""
+        if self.failure == JobFailure.REFUSED:
+            return self.error
         return str(self.FAILURE_MESSAGES.get(self.failure, ""))
 
     @property
@@ -205,6 +209,9 @@ class ExportJob(_Job):
     survey = models.ForeignKey("surveys.SurveyPage", on_delete=models.CASCADE, related_name="+")
     format = models.CharField(max_length=8, choices=Format.choices)
     filters = models.JSONField(default=dict, blank=True)
+    # The raking weight the export carries: {"margin": PopulationMargin pk, "cap": 5.0};
+    # empty: no weight column.
+    weighting = models.JSONField(default=dict, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     file = models.FileField(storage=private_storage, upload_to="exports/", blank=True)

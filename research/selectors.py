@@ -16,9 +16,11 @@ from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from cms.selectors import library_rules
 from cms.tenancy import library_id_for_page, library_scope, library_site_for_page
-from panel.models import Invitation, Segment
+from panel.models import Campaign, Invitation, Reminder, Segment
 from panel.selectors import segment_members
 from surveys.logic import shown_unanswered
 from surveys.models import Channel, SurveyPage, SurveyVersion
@@ -30,6 +32,8 @@ from .models import ExportJob, FindingsReportPage, JobStatus, ReportJob, Researc
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .findings.response_rates import RateTable
 
 
 def survey_channel_labels(page: SurveyPage) -> dict[int | None, str]:
@@ -367,4 +371,73 @@ def report_survey_questions(library_id: int | None) -> list[dict[str, Any]]:
             ],
         }
         for page in surveys
+    ]
+
+
+def campaign_response_rates(campaign: Campaign) -> "list[RateTable]":
+    """A campaign's invited → completed rates per segment of its library (the invited
+    members each segment holds now), per message (the invitation e-mail, then each
+    reminder: those it was sent to, and who answered after it and before the next) and
+    per channel the members joined by; suppressed with the library's k
+    (research.findings.response_rates). Invited: the invitations sent."""
+    # heavy: the suppression module loads pandas and numpy
+    from .findings.response_rates import response_rates
+
+    k, _card = library_rules(campaign.library)
+    sent = list(
+        campaign.invitations.filter(state=Invitation.State.SENT).values_list(
+            "pk", "member_id", "member__channel", "completed_at"
+        )
+    )
+    reminders: dict[Any, dict[int, Any]] = {}
+    for invitation_id, number, at in Reminder.objects.filter(
+        invitation__campaign=campaign, state=Reminder.State.SENT
+    ).values_list("invitation_id", "number", "sent_at"):
+        reminders.setdefault(invitation_id, {})[number] = at
+
+    by_segment = []
+    for segment in Segment.objects.filter(library_id=campaign.library_id).order_by("name", "pk"):
+        members = set(segment_members(segment).values_list("pk", flat=True))
+        rows = [row for row in sent if row[1] in members]
+        by_segment.append((segment.name, len(rows), sum(1 for r in rows if r[3])))
+
+    def answered_after(invitation_id: Any, completed: Any, number: int) -> bool:
+        sent_at = reminders.get(invitation_id, {})
+        start = sent_at.get(number) if number else None
+        following = sent_at.get(number + 1)
+        return (
+            completed is not None
+            and (start is None or completed >= start)
+            and (following is None or completed < following)
+        )
+
+    by_message = [
+        (
+            str(_("Invitation e-mail")),
+            len(sent),
+            sum(1 for pk, _m, _c, done in sent if answered_after(pk, done, 0)),
+        )
+    ]
+    for number in range(1, campaign.max_reminders + 1):
+        reached = [row for row in sent if number in reminders.get(row[0], {})]
+        by_message.append(
+            (
+                str(_("Reminder %(n)d") % {"n": number}),
+                len(reached),
+                sum(1 for pk, _m, _c, done in reached if answered_after(pk, done, number)),
+            )
+        )
+    channels: dict[str, list[int]] = {}
+    for _pk, _member, channel, done in sent:
+        counts = channels.setdefault(channel or str(_("not recorded")), [0, 0])
+        counts[0] += 1
+        counts[1] += done is not None
+    return [
+        response_rates(str(_("By segment")), by_segment, k),
+        response_rates(str(_("By message")), by_message, k),
+        response_rates(
+            str(_("By how members joined")),
+            [(label, n, done) for label, (n, done) in sorted(channels.items())],
+            k,
+        ),
     ]

@@ -36,12 +36,14 @@ from cms.tenancy import library_id_of, library_site_for_page
 from surveys.models import SurveyPage
 
 from .exports.selectors import survey_export_source
-from .exports.writers import WRITERS, export_file_write
+from .exports.weights import ExportWeights, answers_key, cells_weighted, weights_by_answers
+from .exports.writers import WRITERS, ExportRows, export_file_write
 from .findings.filters import Filters, filters_from_json, filters_to_json
 from .findings.scrub import scrubber
 from .job_files import disk_full, file_publish, work_folder, work_folders_remove
 from .log.models import ResearchLog
 from .log.services import research_log_record
+from .margins.models import PopulationMargin
 from .models import (
     JOB_MAX_ATTEMPTS,
     ExportJob,
@@ -53,7 +55,7 @@ from .models import (
     job_stalled,
     private_storage,
 )
-from .selectors import survey_row_count
+from .selectors import survey_frame, survey_row_count
 
 log = logging.getLogger("innsikt.research")
 
@@ -126,13 +128,21 @@ def _job_heartbeat(model: JobModel, job_id: UUID | str, token: datetime) -> Iter
         thread.join(timeout=5)
 
 
+class JobRefused(Exception):
+    """The job cannot be done as asked (e.g. weights that cannot be made): its message,
+    in words for the researcher, says why and what to do, and is shown as it is."""
+
+
 def _job_fail(model: JobModel, job_id: UUID | str, token: datetime, exc: Exception) -> str:
     """Record the attempt's failure on the row (if the claim is still its own): a full
-    disk in words (JobFailure.DISK_FULL), anything else as it was raised."""
+    disk in words (JobFailure.DISK_FULL), a refusal with its explanation
+    (JobFailure.REFUSED), anything else as it was raised."""
+    refused = isinstance(exc, JobRefused)
+    failure = JobFailure.REFUSED if refused else JobFailure.DISK_FULL if disk_full(exc) else ""
     _job_mine(model, job_id, token).update(
         status=JobStatus.FAILED,
-        failure=JobFailure.DISK_FULL if disk_full(exc) else "",
-        error=f"{type(exc).__name__}: {exc}"[:2000],
+        failure=failure,
+        error=(str(exc) if refused else f"{type(exc).__name__}: {exc}")[:2000],
         heartbeat_at=None,
         finished_at=timezone.now(),
     )
@@ -306,6 +316,90 @@ def export_rule(k: int) -> str:
     ) % {"k": k}
 
 
+DEFAULT_WEIGHT_CAP = 5.0  # weights trimmed at 5 × the mean unless the researcher chooses
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def export_weights(
+    *, survey: SurveyPage, filters: Filters, margin_id: int, cap: float
+) -> ExportWeights:
+    """Rake the respondents passing ``filters`` to the margin (of the survey's own
+    library) with weights trimmed at ``cap`` × the mean (research.margins.selectors.
+    margin_weights), and say how in the codebook. Raises JobRefused with the engine's
+    explanation when the weights cannot be made (the raking did not converge, or the
+    margins have problems): an export never carries wrong weights."""
+    # heavy: the raking loads pandas and numpy, which an export without a weight never needs
+    from .margins.selectors import margin_weights
+
+    margin = (
+        PopulationMargin.objects.filter(pk=margin_id, library_id=library_id_of(survey))
+        .prefetch_related("dimensions")
+        .first()
+    )
+    if margin is None:
+        raise JobRefused(
+            _(
+                "The population margin chosen for the weight is no longer there (deleted, "
+                "or not this library's). Start the export again and choose another margin."
+            )
+        )
+    dimensions = list(margin.dimensions.all())
+    keys = tuple(d.question_key for d in dimensions)
+    _questions, frame = survey_frame(survey, filters, keys={k for k in keys if k})
+    result = margin_weights(margin, frame, cap=cap)
+    blocking = [str(p.message) for p in result.problems if p.blocking]
+    if result.weights is None or not result.converged or blocking:
+        raise JobRefused(
+            _("No weights could be made, so no file was written: %(why)s")
+            % {"why": " ".join(blocking) or _("the raking did not converge.")}
+        )
+    by_answers = weights_by_answers(
+        (answers_key(row) for row in frame[list(keys)].itertuples(index=False, name=None)),
+        result.weights.loc[frame.index],
+    )
+    where = {"name": margin.name, "source": margin.source, "date": margin.date.isoformat()}
+    label = _("Raking weight: %(name)s (%(source)s, %(date)s), cap %(cap)s") % {
+        **where,
+        "cap": _number(cap),
+    }
+    notes = [
+        _(
+            "Weight: raking (iterative proportional fitting) of these respondents to the "
+            "population margin “%(name)s” (%(source)s, %(date)s); weights have mean 1 and "
+            "are trimmed at %(cap)s × the mean."
+        )
+        % {**where, "cap": _number(cap)},
+        *(
+            _("Margin %(dimension)s (question %(question)s): %(categories)s")
+            % {
+                "dimension": d.label,
+                "question": d.question_key,
+                "categories": "; ".join(
+                    f"{c['label']} = {c['population']}" for c in d.category_list()
+                ),
+            }
+            for d in dimensions
+        ),
+        _(
+            "Converged after %(passes)d passes (largest margin error %(error)s points); "
+            "%(trimmed)d respondents' weights trimmed; Kish design effect %(deff)s, "
+            "effective sample size %(neff)s of %(n)d."
+        )
+        % {
+            "passes": result.iterations,
+            "error": _number(100 * result.max_margin_error, 6),
+            "trimmed": result.trimmed,
+            "deff": _number(result.design_effect, 3),
+            "neff": _number(result.effective_sample_size, 1),
+            "n": result.respondents,
+        },
+    ]
+    return ExportWeights(keys, by_answers, label, tuple(notes))
+
+
 def export_write(
     *,
     survey: SurveyPage,
@@ -315,22 +409,52 @@ def export_write(
     progress: Callable[[int], None],
     k: int,
     card_pattern: str | None,
+    weights: ExportWeights | None = None,
 ) -> int:
-    """Write the survey's answers that pass ``filters`` to ``target`` in ``format``;
-    return the number of rows."""
+    """Write the survey's answers that pass ``filters`` to ``target`` in ``format``, with
+    the ``weights`` as the last column when given; return the number of rows."""
     clean = scrubber(card_pattern or None)
-    with survey_export_source(survey, filters, clean_text=clean, format=format) as rows:
+    with survey_export_source(
+        survey, filters, clean_text=clean, format=format, in_database=weights is None
+    ) as rows:
+        if weights is not None:
+            assert rows.cells is not None  # coded in Python when weighted
+            columns, cells = cells_weighted(rows.columns, rows.cells, weights)
+            rows = ExportRows(columns, cells=cells, notes=weights.notes)
         return export_file_write(format, target, rows, progress, export_rule(k))
 
 
-def export_start(*, survey: SurveyPage, user: Any, format: str, filters: Filters) -> ExportJob:
+def export_start(
+    *,
+    survey: SurveyPage,
+    user: Any,
+    format: str,
+    filters: Filters,
+    weight_margin_id: int | None = None,
+    weight_cap: float = DEFAULT_WEIGHT_CAP,
+) -> ExportJob:
     """Create the export's job row and hand it to the task queue when the transaction
-    commits (a queue that cannot be reached leaves it queued, for the sweep)."""
+    commits (a queue that cannot be reached leaves it queued, for the sweep). With
+    ``weight_margin_id`` (a margin of the survey's library) the export carries a raking
+    weight trimmed at ``weight_cap``. Raises ValueError for an unknown format, a margin of
+    another library or a cap not above 1."""
     if format not in WRITERS:
         raise ValueError(f"unknown export format {format!r}")
+    weighting: dict[str, Any] = {}
+    if weight_margin_id is not None:
+        mine = PopulationMargin.objects.filter(
+            pk=weight_margin_id, library_id=library_id_of(survey)
+        ).exists()
+        if not mine or not weight_cap > 1:
+            raise ValueError("the weight's margin must be the survey's library's, its cap > 1")
+        weighting = {"margin": weight_margin_id, "cap": float(weight_cap)}
     filters_check(survey=survey, filters=filters)
     job = ExportJob.objects.create(
-        survey=survey, format=format, filters=filters_to_json(filters), created_by=user
+        survey=survey,
+        format=format,
+        filters=filters_to_json(filters),
+        weighting=weighting,
+        created_by=user,
     )
     research_log_record(
         user=user,
@@ -395,6 +519,14 @@ def export_run(*, job_id: UUID | str) -> str:
         suffix = WRITERS[job.format][1]
         name = f"{survey.slug[:40]}-{timezone.localdate():%Y%m%d}.{suffix}"
         written = folder / f"export.{suffix}"
+        weights = None
+        if job.weighting:
+            weights = export_weights(
+                survey=survey,
+                filters=filters,
+                margin_id=int(job.weighting["margin"]),
+                cap=float(job.weighting.get("cap") or DEFAULT_WEIGHT_CAP),
+            )
         rows = export_write(
             survey=survey,
             filters=filters,
@@ -403,6 +535,7 @@ def export_run(*, job_id: UUID | str) -> str:
             progress=export_progress(job, survey, filters),
             k=k,
             card_pattern=card_pattern,
+            weights=weights,
         )
         return JobFile(written, name, {"rows_done": rows, "rows_total": rows})
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -14,6 +15,7 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSetGroup
 
 from cms.admin_tenancy import LibrarySnippetViewSet
 from cms.audit import AuditLogViewSet, audit_log_register
+from cms.selectors import library_rules
 from cms.tenancy import library_id_for_page
 
 from . import admin_views, views
@@ -26,7 +28,7 @@ from .margins import admin_views as margin_views
 from .margins.models import PopulationMargin
 from .models import FindingsReportPage
 from .report_pickers import report_surveys_set
-from .selectors import downloads_ready_for_user, report_survey_questions
+from .selectors import campaign_response_rates, downloads_ready_for_user, report_survey_questions
 
 
 @hooks.register("answer_page")
@@ -284,3 +286,19 @@ def report_pickers_for_edit(request, page):
 def report_pickers_for_create(request, parent_page, page_class):
     if issubclass(page_class, FindingsReportPage):
         _report_pickers(parent_page)
+
+
+@hooks.register("panel_campaign_sections")
+def campaign_response_rates_section(request: Any, campaign: Any) -> str:
+    """The campaign page's response rates (panel.admin_views.campaign_detail): computed
+    and suppressed here, where the suppression rules live."""
+    if campaign.kind != "survey":
+        return ""
+    return render_to_string(
+        "research/admin/campaign_rates.html",
+        {
+            "tables": campaign_response_rates(campaign),
+            "k": library_rules(campaign.library)[0],
+        },
+        request=request,
+    )

@@ -144,13 +144,19 @@ EXPORT_BATCH = 250
 
 @contextmanager
 def survey_export_source(
-    page: SurveyPage, filters: Filters | None, *, clean_text: Callable[[str], str], format: str
+    page: SurveyPage,
+    filters: Filters | None,
+    *,
+    clean_text: Callable[[str], str],
+    format: str,
+    in_database: bool = True,
 ) -> Iterator[ExportRows]:
     """The rows of the survey's export in ``format`` for the answers passing ``filters``,
     free text passed through ``clean_text``: coded by the database where it can (PostgreSQL,
     a format of LINE_WRITERS, channel names SQL can code), in Python otherwise. Use the rows
-    inside the block: the database's own connection closes at its end."""
-    if format in LINE_WRITERS and connection.vendor == "postgresql":
+    inside the block: the database's own connection closes at its end. ``in_database``
+    false: cells coded in Python whatever the format (a weighted export appends to them)."""
+    if in_database and format in LINE_WRITERS and connection.vendor == "postgresql":
         with export_connection() as own:  # connecting while the plan is built
             columns = export_columns(survey_questions(page))
             plan = export_csv_plan(columns, survey_channel_labels(page), clean_text)

@@ -13,7 +13,7 @@ table in memory (pyreadstat writes from a DataFrame). Pure: no models, no databa
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,19 @@ from .xlsx_sheet import CODE, NUMBER, TEXT, xlsx_write
 Progress = Callable[[int], None]
 
 
+def codebook_tail(rule: str, notes: Sequence[str]) -> list[list[str]]:
+    """What follows the codebook's variables: an empty line, the export's rule, then one
+    line per note (e.g. how the weight was made, research/exports/weights.py)."""
+    return [[], [rule], *([note] for note in notes)]
+
+
 def _csv_zip(
     target: Path,
     columns: list[Column],
     rule: str,
     write_data: Callable[[io.TextIOWrapper], int],
     progress: Progress,
+    notes: Sequence[str] = (),
 ) -> int:
     """A ZIP with data.csv (the header, then what ``write_data`` writes; it returns the
     number of rows) and codebook.csv, both UTF-8 with BOM (Excel reads both), streamed."""
@@ -45,8 +52,7 @@ def _csv_zip(
             stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             writer = csv.writer(stream)
             writer.writerows(codebook(columns))
-            writer.writerow([])
-            writer.writerow([rule])
+            writer.writerows(codebook_tail(rule, notes))
             stream.flush()
             stream.detach()
     progress(n)
@@ -54,7 +60,13 @@ def _csv_zip(
 
 
 def write_csv(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
+    target: Path,
+    columns: list[Column],
+    cells: Iterable[Cells],
+    progress: Progress,
+    rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     """A ZIP with data.csv and codebook.csv (UTF-8 with BOM, comma CSV). Streams: memory
     does not grow with the number of rows."""
@@ -70,7 +82,7 @@ def write_csv(
                 progress(n)
         return n
 
-    return _csv_zip(target, columns, rule, write_data, progress)
+    return _csv_zip(target, columns, rule, write_data, progress, notes)
 
 
 def write_csv_lines(
@@ -79,6 +91,8 @@ def write_csv_lines(
     chunks: Iterable[tuple[int, str]],
     progress: Progress,
     rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     """As `write_csv`, from (rows, CSV text) chunks already coded as `write_csv` would
     write the cells (research/exports/coding.py)."""
@@ -93,7 +107,7 @@ def write_csv_lines(
                 reported = n
         return n
 
-    return _csv_zip(target, columns, rule, write_data, progress)
+    return _csv_zip(target, columns, rule, write_data, progress, notes)
 
 
 def cell_kinds(columns: list[Column]) -> list[str]:
@@ -102,25 +116,37 @@ def cell_kinds(columns: list[Column]) -> list[str]:
 
 
 def _xlsx(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
+    target: Path,
+    columns: list[Column],
+    cells: Iterable[Cells],
+    progress: Progress,
+    rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     return xlsx_write(
         target,
         header=[c.name for c in columns],
         kinds=cell_kinds(columns),
         rows=cells,
-        sheets=[("codebook", [*codebook(columns), [], [rule]])],
+        sheets=[("codebook", [*codebook(columns), *codebook_tail(rule, notes)])],
         progress=progress,
     )
 
 
 def write_xlsx(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
+    target: Path,
+    columns: list[Column],
+    cells: Iterable[Cells],
+    progress: Progress,
+    rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     """A workbook with the sheets "data" and "codebook"; the data rows are streamed
     (research/exports/xlsx_sheet.py: flat memory whatever the size). Text is never turned into
     numbers, formulas or links."""
-    return _xlsx(target, columns, map(cells_defuse(columns), cells), progress, rule)
+    return _xlsx(target, columns, map(cells_defuse(columns), cells), progress, rule, notes=notes)
 
 
 def write_xlsx_lines(
@@ -129,6 +155,8 @@ def write_xlsx_lines(
     chunks: Iterable[tuple[int, str]],
     progress: Progress,
     rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     """As `write_xlsx`, from (rows, CSV text) chunks already coded as `write_csv` would
     write the cells (research/exports/coding.py): the same workbook."""
@@ -137,11 +165,17 @@ def write_xlsx_lines(
         for _rows, text in chunks:
             yield from csv.reader(io.StringIO(text, newline=""))
 
-    return _xlsx(target, columns, cells(), progress, rule)
+    return _xlsx(target, columns, cells(), progress, rule, notes=notes)
 
 
 def write_sav(
-    target: Path, columns: list[Column], cells: Iterable[Cells], progress: Progress, rule: str
+    target: Path,
+    columns: list[Column],
+    cells: Iterable[Cells],
+    progress: Progress,
+    rule: str,
+    *,
+    notes: Sequence[str] = (),
 ) -> int:
     """A ZIP with data.sav (variable and value labels) and codebook.csv."""
     # heavy: only an SPSS export needs pandas and pyreadstat
@@ -183,8 +217,7 @@ def write_sav(
         book = io.StringIO()
         writer = csv.writer(book)
         writer.writerows(codebook(columns))
-        writer.writerow([])
-        writer.writerow([rule])
+        writer.writerows(codebook_tail(rule, notes))
         archive.writestr("codebook.csv", "\ufeff" + book.getvalue())
     sav.unlink()
     progress(n)
@@ -205,15 +238,22 @@ class ExportRows:
     columns: list[Column]
     cells: Iterable[Cells] | None = None
     lines: Iterable[tuple[int, str]] | None = None
+    notes: tuple[str, ...] = ()  # codebook lines after the rule (how the weight was made)
 
 
 def export_file_write(
-    format: str, target: Path, rows: ExportRows, progress: Progress, rule: str
+    format: str,
+    target: Path,
+    rows: ExportRows,
+    progress: Progress,
+    rule: str,
 ) -> int:
     """Write ``rows`` to ``target`` in ``format`` (a key of WRITERS) with the codebook and
     the export's ``rule``; return the number of rows. Raises KeyError for a format that
     cannot take the rows source (database-coded lines: CSV and XLSX only)."""
     if rows.lines is not None:
-        return LINE_WRITERS[format](target, rows.columns, rows.lines, progress, rule)
+        return LINE_WRITERS[format](
+            target, rows.columns, rows.lines, progress, rule, notes=rows.notes
+        )
     assert rows.cells is not None  # one of the two, by construction
-    return WRITERS[format][0](target, rows.columns, rows.cells, progress, rule)
+    return WRITERS[format][0](target, rows.columns, rows.cells, progress, rule, notes=rows.notes)

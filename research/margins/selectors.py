@@ -1,6 +1,7 @@
 """Reading population margins: a user's margins (scoped to their libraries, cms.tenancy),
 the survey questions a dimension can map to, and a margin's dimensions as raking margins."""
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from research.findings.representativeness import Representativeness
+    from research.findings.weighting import Problem, RakingResult
+
+#: The default trimming cap: no weight above 5 times the mean weight (docs/weighting.md).
+DEFAULT_CAP = 5.0
 
 # Questions a respondent answers with exactly one category: what a margin can compare.
 MAPPABLE_TYPES = ("single_choice", "dropdown", "yes_no")
@@ -106,3 +111,95 @@ def margin_representativeness(
             )
         )
     return representativeness(rows)
+
+
+def margin_weights(
+    margin: PopulationMargin, frame: "pd.DataFrame", *, cap: float | None = DEFAULT_CAP
+) -> "RakingResult":
+    """Rake the respondents (rows of ``frame``, research.selectors.survey_frame) to every
+    dimension of ``margin`` (research.findings.weighting.rake; weights with mean 1).
+
+    Each dimension is a raking margin over the question it maps to: the category's
+    population counted under the option it is mapped to (categories mapped to the same
+    option are added up: collapsing in the margin). Nothing is left out silently; each of
+    these is a blocking problem of the result (no weights), with what to do:
+
+    * a dimension not mapped to a question of this survey (the engine's missing column:
+      weighting by fewer dimensions than the margin has would be a different weighting;
+      make a margin with only the dimensions the survey asks about);
+    * a category with a population but no option (its people could not be weighted to);
+    * respondents whose answer is in no category, or who gave none (the engine's
+      problems).
+
+    Tenancy is the caller's: ``margin`` comes from margins_for_survey or
+    margin_get_for_user, ``frame`` from a survey the user may see. Never raises for bad
+    margins or answers.
+    """
+    # heavy: the findings modules load pandas and numpy
+    from dataclasses import replace
+
+    from research.findings.weighting import Margin, rake
+
+    margins: list[Margin] = []
+    unmapped: list[Problem] = []
+    for dimension in margin.dimensions.all():
+        # A dimension mapped to no question (or to one this survey does not ask) gets a
+        # column name no question key can have, so the engine reports it as missing.
+        column = dimension.question_key or f"margin dimension {dimension.key}"
+        population: dict[Hashable, float] = {}
+        labels: dict[str, list[str]] = {}
+        for category in dimension.category_list():
+            option = category["option"]
+            if not option:
+                # (a dimension mapped to no question is reported once, as a whole)
+                if category["population"] > 0 and dimension.question_key:
+                    unmapped.append(
+                        _unmapped_category(
+                            column, dimension.label, category["key"], category["label"]
+                        )
+                    )
+                continue
+            population[option] = population.get(option, 0.0) + category["population"]
+            labels.setdefault(option, []).append(category["label"])
+        margins.append(
+            Margin(
+                dimension=column,
+                population=population,
+                label=dimension.label or dimension.key,
+                category_labels={option: " + ".join(names) for option, names in labels.items()},
+            )
+        )
+    result = rake(_as_categories(frame, [m.dimension for m in margins]), margins, cap=cap)
+    if not unmapped:
+        return result
+    return replace(
+        result,
+        weights=None,
+        converged=False,
+        problems=tuple(unmapped) + result.problems,
+    )
+
+
+def _as_categories(frame: "pd.DataFrame", columns: list[str]) -> "pd.DataFrame":
+    """The mapped columns with answers as text (option keys) and no answer (None, "") as
+    missing, which the engine counts and reports."""
+    out = frame[[c for c in dict.fromkeys(columns) if c in frame.columns]].copy()
+    for column in out.columns:
+        values = out[column]
+        given = values.notna() & (values.astype(str) != "")
+        out[column] = values.where(given).map(lambda v: v if v != v else str(v))
+    return out
+
+
+def _unmapped_category(column: str, dimension: str, key: str, category: str) -> "Problem":
+    from django.utils.translation import gettext
+
+    from research.findings.weighting import Problem
+
+    message = gettext(
+        "The category “%(category)s” of “%(dimension)s” has a population but is not mapped "
+        "to an option of the survey question, so its people could not be weighted to. Map "
+        "it on the “Map to a survey question” page (several categories may map to one "
+        "option), or merge it into another category in the margin. No weights are used."
+    ) % {"category": category, "dimension": dimension}
+    return Problem("unmapped_category", message, column, key)
