@@ -152,3 +152,28 @@ def test_a_cross_tab_cell_under_k_stays_hidden_however_large_its_weight():
         for count, pct in cells.values():
             assert not (count == "< 5" and pct)  # never a weighted share of a hidden cell
     assert rows["yes"]["young"] == ("10", "33.3%")  # shown where the count is (weighted)
+
+
+def test_the_methods_paragraph_states_margins_source_date_method_cap_and_design_effect():
+    from research.findings.weighted_findings import methods_text
+    from research.findings.weighting import rake
+
+    frame = pd.DataFrame({"card": ["yes"] * 30 + ["no"] * 10})
+    result = rake(frame, {"card": {"yes": 50, "no": 50}}, cap=5.0)
+    assert result.converged
+
+    text = methods_text(
+        result,
+        margin_name="Borrowers 2025",
+        source="library system",
+        when=date(2026, 1, 1),
+        dimensions=["Library card"],
+        language="en",
+    )
+
+    assert "“Borrowers 2025” (Library card), source: library system" in text
+    assert "2026" in text and "iterative proportional fitting" in text
+    assert "trimmed at 5.0 times the mean weight" in text
+    # Weights 2/3 (30 ×) and 2 (10 ×): Kish's deff = n Σw² / (Σw)² = 40 · 53.33 / 1600.
+    assert "design effect of the weights is 1.33" in text
+    assert "effective sample of 30.0" in text
