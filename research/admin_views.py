@@ -18,8 +18,8 @@ from surveys.selectors import survey_get_for_user, survey_responses
 from .findings.filters import Filters
 from .forms import AnswersForm, CrosstabForm, ExportForm, FiltersForm
 from .log.models import ResearchLog
-from .margins.forms import RepresentativenessForm
-from .margins.selectors import margin_representativeness, margins_for_survey
+from .margins.forms import RepresentativenessForm, WeightingForm
+from .margins.selectors import DEFAULT_CAP, margin_representativeness, margins_for_survey
 from .models import ExportJob, ReportJob
 from .selectors import (
     exports_for_user,
@@ -54,7 +54,7 @@ def explore(request, page_id: int):
     """Every question's findings under the chosen filters, and a cross-tab of any two —
     suppressed and scrubbed exactly as in reports and exports (research/findings/findings.py)."""
     # heavy: analysis needs pandas and numpy, which no other admin page loads
-    from .explore import explore_crosstab, explore_findings
+    from .explore import explore_crosstab, explore_findings, explore_weighted
     from .findings.analysis import CATEGORICAL
     from .findings.representativeness import points_text, representativeness_display
     from .reports.selectors import library_privacy_for_site
@@ -105,12 +105,35 @@ def explore(request, page_id: int):
             "largest": points_text(result.largest_deviation, language),
             "largest_at": result.largest_at,
         }
+    weighting_form = WeightingForm(
+        request.GET if "weight_margin" in request.GET else None,
+        margins=margins,
+        initial={"cap": DEFAULT_CAP},
+    )
+    weighted = None
+    if weighting_form.is_bound and weighting_form.is_valid():
+        chosen_crosstab = None
+        if crosstab is not None:
+            data = crosstab_form.cleaned_data
+            chosen_crosstab = (data["rows"], data["columns"], data["percent"])
+        weighted = explore_weighted(
+            weighting_form.cleaned_data["weight_margin"],
+            weighting_form.cleaned_data["cap"],
+            questions,
+            frame,
+            privacy,
+            crosstab=chosen_crosstab,
+        )
+        for item in findings:
+            item["weighted"] = weighted["questions"].get(item["finding"].key)
     return render(
         request,
         "research/admin/explore.html",
         {
             "page": page,
             "form": form,
+            "weighting_form": weighting_form if margins.exists() else None,
+            "weighted": weighted,
             "crosstab_form": crosstab_form,
             "crosstab": crosstab,
             "margin_form": margin_form if margins.exists() else None,

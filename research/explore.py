@@ -8,6 +8,7 @@ import pandas as pd
 from surveys.models import SurveyPage
 
 from .findings import charts
+from .findings.analysis import categories
 from .findings.findings import (
     CrosstabFinding,
     Privacy,
@@ -16,6 +17,9 @@ from .findings.findings import (
     percent_text,
     question_finding,
 )
+from .findings.weighted_findings import weighted_crosstab, weighted_question, weighting_summary
+from .margins.models import PopulationMargin
+from .margins.selectors import margin_weights
 from .selectors import library_segments, segment_pseudonyms
 
 
@@ -75,3 +79,60 @@ def explore_crosstab(
     else:
         return None
     return crosstab_finding(frame, by_key[rows], spec, privacy, percent=percent)  # type: ignore[arg-type]
+
+
+def explore_weighted(
+    margin: PopulationMargin,
+    cap: float | None,
+    questions: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    privacy: Privacy,
+    *,
+    crosstab: tuple[str, str, str] | None = None,
+) -> dict[str, Any]:
+    """The respondents raked to ``margin`` (research.margins.selectors.margin_weights):
+    when the raking converged, each single-choice question's weighted shares by key, the
+    weighted cross-tab of (rows, columns, percent) when both are questions, and the
+    weighting's summary; otherwise the engine's explanations and no weighted figures."""
+    result = margin_weights(margin, frame, cap=cap)
+    notes = [problem.message for problem in result.problems if not problem.blocking]
+    if not result.converged or result.blocking or result.weights is None:
+        problems = [problem.message for problem in result.problems]
+        return {"margin": margin, "problems": problems, "questions": {}, "notes": []}
+    weights = result.weights
+    by_key = {}
+    for q in questions:
+        found = weighted_question(frame, q, weights, k=privacy.k, language=privacy.language)
+        if found is not None:
+            by_key[q["key"]] = found
+    table = None
+    if crosstab is not None:
+        keys = {q["key"]: q for q in questions}
+        rows, columns, percent = crosstab
+        if rows in keys and columns in keys:
+            table = weighted_crosstab(
+                frame,
+                keys[rows],
+                keys[columns],
+                weights,
+                k=privacy.k,
+                language=privacy.language,
+                percent="column" if percent == "column" else "row",
+                row_labels=dict(categories(keys[rows])),
+                column_labels=dict(categories(keys[columns])),
+            )
+    return {
+        "margin": margin,
+        "problems": [],
+        "notes": notes,
+        "questions": by_key,
+        "crosstab": table,
+        "summary": weighting_summary(
+            result,
+            margin_name=margin.name,
+            source=margin.source,
+            when=margin.date,
+            dimensions=[d.label or d.key for d in margin.dimensions.all()],
+            language=privacy.language,
+        ),
+    }

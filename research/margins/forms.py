@@ -118,3 +118,27 @@ class RepresentativenessForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = margins
         form_blank_choices_named(self)
+
+
+class WeightingForm(forms.Form):
+    """The explore view's "Weight by": a population margin of the survey's library and
+    the trimming cap (times the mean weight; empty: no trimming)."""
+
+    weight_margin: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=PopulationMargin.objects.none(), label=_("Weight by")
+    )
+    cap = forms.FloatField(
+        label=_("Trimming cap"),
+        required=False,
+        initial=5.0,
+        min_value=1.01,
+        max_value=100,
+        help_text=_("No weight above this many times the mean weight. Empty: no trimming."),
+    )
+
+    def __init__(self, *args: Any, margins: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["weight_margin"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = margins
+        form_blank_choices_named(self)
