@@ -5,6 +5,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from wagtail.models import Site
 
 from cms.tenancy import library_id_for_page, library_object_or_404, library_scope
@@ -192,8 +193,7 @@ def _as_categories(frame: "pd.DataFrame", columns: list[str]) -> "pd.DataFrame":
 
 
 def _unmapped_category(column: str, dimension: str, key: str, category: str) -> "Problem":
-    from django.utils.translation import gettext
-
+    # heavy: the findings modules load pandas and numpy, which most admin pages never need
     from research.findings.weighting import Problem
 
     message = gettext(

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 from wagtail.models import Site
+from wagtail.users.models import UserProfile
 
 from research.findings.weighted_findings import weighted_crosstab
 from research.margins.models import MarginDimension, PopulationMargin
@@ -109,6 +110,9 @@ def test_a_category_under_k_shows_neither_count_nor_weighted_share(client, resea
     factories.responses(survey, 2, card="yes", age="old", seed=3)
     factories.responses(survey, 2, card="no", age="old", seed=5)
     margin = _margin(library_a, age=(40_000, 60_000))
+    profile = UserProfile.get_for_user(researcher_a)
+    profile.preferred_language = "en"  # the admin speaks its user's language
+    profile.save()
     client.force_login(researcher_a)
 
     html = _explore(client, survey, weight_margin=margin.pk, cap="")  # no trimming
