@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from wagtail.models import Site
 
-from cms.tenancy import library_id_for_page, library_object_or_404, library_scope
+from cms.tenancy import library_id_for_page, library_object_or_404, library_q, library_scope
 from surveys.models import SurveyPage
 from surveys.presentation import option_label
 from surveys.selectors import survey_questions
@@ -50,9 +50,9 @@ def margin_questions(library: Site | int) -> list[dict[str, Any]]:
     Translations share keys, so each question is listed once."""
     library_id = library if isinstance(library, int) else library.pk
     found: dict[str, dict[str, Any]] = {}
-    for page in SurveyPage.objects.order_by("title", "pk"):
-        if library_id_for_page(page) != library_id:
-            continue
+    # The tenancy filter (one query), not library_id_for_page per survey of every library.
+    pages = SurveyPage.objects.filter(library_q(SurveyPage, [library_id]))
+    for page in pages.order_by("title", "pk"):
         for q in survey_questions(page):
             if q["type"] not in MAPPABLE_TYPES or q["key"] in found:
                 continue
